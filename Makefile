@@ -1,0 +1,38 @@
+# Two entry points a fresh machine needs: `make site` and `make test`.
+# Both create .venv, install the project, and install the system programs the
+# verification needs (apache2) when they are missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.faqkb-installed
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site test lint bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+system-deps:
+	@bash .ci/system-deps
+
+site: $(STAMP) system-deps
+	$(BIN)/faqkb build --strict --jobs $(JOBS)
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check faqkb tests bench
+	$(BIN)/pytest -n $(JOBS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check faqkb tests bench
+	$(BIN)/faqkb lint docs/faq
+
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/verify.py
+
+clean:
+	rm -rf site .faqkb-cache .pytest_cache

@@ -1,0 +1,78 @@
+"""MkDocs plugin: a thin shell that hands faqkb's rendered pages to MkDocs.
+
+``plugins: [faqkb]`` in mkdocs.yml. Invalid content stops the build with every
+problem listed; a command that fails verification is a warning (fatal with
+``mkdocs build --strict``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from faqkb.pipeline import build
+from faqkb.problems import ContentError, FaqkbError
+from faqkb.project import Project
+
+log = logging.getLogger("mkdocs.plugins.faqkb")
+
+
+class FaqkbConfig(Config):
+    """Options of the ``faqkb`` plugin in mkdocs.yml."""
+
+    faq_dir = c.Type(str, default="faq")
+    snippets_dir = c.Type(str, default="snippets")
+    cache_dir = c.Type(str, default=".faqkb-cache")
+    verify = c.Type(bool, default=True)
+    jobs = c.Type(int, default=0)
+
+
+class FaqkbPlugin(BasePlugin[FaqkbConfig]):
+    """Renders every FAQ entry (verified) into section pages of the site."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Resolve the project's paths from the MkDocs config."""
+        root = Path(config.config_file_path).resolve().parent
+        self.project = Project.from_settings(
+            root,
+            Path(config.config_file_path),
+            {**self.config, "docs_dir": config.docs_dir, "site_dir": config.site_dir},
+        )
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Drop the raw YAML entries from the site and add the rendered pages."""
+        prefix = self.project.faq_prefix + "/"
+        for f in list(files):
+            if f.src_uri.startswith(prefix) and f.src_uri.endswith((".yml", ".yaml")):
+                files.remove(f)
+        try:
+            # `faqkb build` runs MkDocs in a child process and passes its options this way.
+            verify = self.config.verify and os.environ.get("FAQKB_VERIFY", "1") != "0"
+            jobs = int(os.environ.get("FAQKB_JOBS", "0")) or self.config.jobs or None
+            built = build(
+                self.project,
+                verify=verify,
+                jobs=jobs,
+                progress=log.info,
+            )
+        except ContentError as exc:
+            raise PluginError("invalid FAQ content:\n" + str(exc)) from None
+        except FaqkbError as exc:
+            raise PluginError(str(exc)) from None
+        for line in built.failures():
+            log.warning(line)
+        for uri, content in built.pages.items():
+            existing = files.get_file_from_path(uri)
+            if existing is not None:
+                files.remove(existing)
+            files.append(File.generated(config, uri, content=content))
+        return files

@@ -1,0 +1,156 @@
+"""The entry model: plain, immutable objects built from validated YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a command must do. ``exit`` is a status or ``"nonzero"``; patterns are regexes."""
+
+    exit: int | str = 0
+    stdout: tuple[str, ...] = ()
+    stderr: tuple[str, ...] = ()
+    output: tuple[str, ...] = ()
+    stdout_not: tuple[str, ...] = ()
+    stderr_not: tuple[str, ...] = ()
+    output_not: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    server_log: tuple[str, ...] = ()
+    server_log_not: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Expect:
+        """Build from the validated ``expect`` mapping."""
+        kw: dict[str, Any] = {k: tuple(v) for k, v in d.items() if k != "exit"}
+        if "exit" in d:
+            kw["exit"] = d["exit"]
+        return cls(**kw)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Stable, JSON-friendly form (used for cache keys)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command an answer tells readers to run, and what it must do."""
+
+    run: str
+    title: str | None = None
+    stdin: str | None = None
+    fixtures: tuple[str, ...] = ()
+    snippets: tuple[str, ...] = ()
+    scenario: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    show: str = "both"
+    note: str | None = None
+    expect: Expect = field(default_factory=Expect)
+    line: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], line: int = 0) -> Command:
+        """Build from one validated ``commands[]`` item."""
+        return cls(
+            run=d["run"],
+            title=d.get("title"),
+            stdin=d.get("stdin"),
+            fixtures=tuple(d.get("fixtures", ())),
+            snippets=tuple(d.get("snippets", ())),
+            scenario=d.get("scenario"),
+            timeout=float(d.get("timeout", DEFAULT_TIMEOUT)),
+            show=d.get("show", "both"),
+            note=d.get("note"),
+            expect=Expect.from_dict(d.get("expect", {})),
+            line=line,
+        )
+
+
+@dataclass(frozen=True)
+class Httpd:
+    """A private Apache httpd the entry's ``scenario: httpd`` commands talk to."""
+
+    config: str
+    modules: tuple[str, ...] = ()
+    paths: tuple[tuple[str, str], ...] = ()
+    fixtures: tuple[str, ...] = ()
+    snippets: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+    passphrase: str | None = None
+    expect_start: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Httpd:
+        """Build from the validated ``httpd`` mapping."""
+        return cls(
+            config=d["config"],
+            modules=tuple(d.get("modules", ())),
+            paths=tuple(d.get("paths", {}).items()),
+            fixtures=tuple(d.get("fixtures", ())),
+            snippets=tuple(d.get("snippets", ())),
+            files=tuple(d.get("files", {}).items()),
+            passphrase=d.get("passphrase"),
+            expect_start=d.get("expect_start", True),
+        )
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """Where an entry came from: the original FAQ's anchor and question text."""
+
+    source: str
+    ref: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ entry, as validated from ``docs/faq/<id>.yml``."""
+
+    id: str
+    section: str
+    question: str
+    answer: str
+    path: Path
+    legacy: tuple[Legacy, ...]
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    then_and_now: str | None = None
+    see_also: tuple[str, ...] = ()
+    commands: tuple[Command, ...] = ()
+    httpd: Httpd | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of entries, in the order of ``_sections.yml``."""
+
+    id: str
+    title: str
+    intro: str = ""
+
+
+@dataclass
+class KnowledgeBase:
+    """All entries and sections of one FAQ directory."""
+
+    root: Path
+    sections: list[Section]
+    entries: dict[str, Entry]
+    snippets_dir: Path | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def in_section(self, section_id: str) -> list[Entry]:
+        """Entries of one section, in a stable order (file name)."""
+        return sorted(
+            (e for e in self.entries.values() if e.section == section_id), key=lambda e: e.path.name
+        )
+
+    def section_of(self, entry: Entry) -> Section:
+        """The :class:`Section` an entry belongs to."""
+        return next(s for s in self.sections if s.id == entry.section)

@@ -1,0 +1,74 @@
+"""Two renderings of one command text: what a reader types, and what the runner runs.
+
+A command's ``run`` text may contain:
+
+- ``{{ name }}``: a value; on the page the reader's value (``localhost:443``), when run
+  the live one (``localhost:40123``). Names: see :data:`NAMES`.
+- ``{{ live: TEXT }}``: TEXT is run but not shown (``-passin pass:secret``, ``-batch``).
+- ``{{ show: TEXT }}``: TEXT is shown but not run.
+
+This is deliberately not Jinja: command text is data, so nothing in it can execute,
+and a literal ``{%`` or ``{#`` in a shell command means nothing special.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+#: Placeholder names and what the reader sees for them on the page.
+NAMES: dict[str, str] = {
+    "server": "localhost:443",
+    "host": "localhost",
+    "port": "443",
+    "url": "https://localhost/",
+    "cafile": "ca.crt",
+}
+#: What the reader sees when the command talks to a plain HTTP scenario.
+PLAIN_HTTP_NAMES: dict[str, str] = {**NAMES, "server": "localhost:80", "port": "80",
+                                    "url": "http://localhost/"}
+
+_TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?(.*?)|([a-z_]+))\s*\}\}", re.DOTALL)
+_LIVE_WITH_SPACE = re.compile(r" ?\{\{\s*live:.*?\}\}", re.DOTALL)
+
+
+def names_in(text: str) -> list[str]:
+    """Value placeholder names used in ``text`` (for validation)."""
+    return [m.group(3) for m in _TOKEN.finditer(text) if m.group(3)]
+
+
+def unknown_names(text: str) -> list[str]:
+    """Placeholder names in ``text`` that no scenario provides."""
+    return [n for n in names_in(text) if n not in NAMES]
+
+
+def for_page(text: str, values: dict[str, str] | None = None) -> str:
+    """The command as a reader types it."""
+    shown = values or NAMES
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) == "live":
+            return ""
+        if m.group(1) == "show":
+            return m.group(2)
+        return shown[m.group(3)]
+
+    # A run-only fragment takes one separating space with it, so no double space is left.
+    text = _LIVE_WITH_SPACE.sub("", text)
+    return "\n".join(line.rstrip() for line in _TOKEN.sub(sub, text).split("\n"))
+
+
+def for_run(text: str, values: dict[str, str]) -> str:
+    """The command as the runner executes it; live values are shell-quoted."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) == "live":
+            return m.group(2)
+        if m.group(1) == "show":
+            return ""
+        name = m.group(3)
+        if name not in values:
+            raise KeyError(f"no live value for {{{{ {name} }}}}: the command needs a scenario")
+        return shlex.quote(values[name])
+
+    return _TOKEN.sub(sub, text)

@@ -1,0 +1,210 @@
+"""Render a knowledge base (and its verification results) into Markdown pages via Jinja.
+
+The output is a mapping of page path (relative to the docs dir) to Markdown text.
+Pages are complete on their own, so any generator that reads ``mkdocs.yml`` can
+build them; the MkDocs plugin only hands them over.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from faqkb import placeholders
+from faqkb.model import Command, Entry, KnowledgeBase
+from faqkb.results import CACHED, FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
+
+MAX_OUTPUT_LINES = 60
+_PRIVATE_KEY = re.compile(
+    r"(-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----\n).*?(-----END \2PRIVATE KEY-----)", re.DOTALL
+)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Where generated pages go, relative to the docs dir."""
+
+    prefix: str = "faq"
+
+
+def redact(text: str) -> str:
+    """Replace the body of every PEM private key with a marker; keep the armour lines."""
+    return _PRIVATE_KEY.sub(r"\1[private key redacted]\n\3", text)
+
+
+def clip(text: str, limit: int = MAX_OUTPUT_LINES) -> str:
+    """Keep the first ``limit`` lines of long output, saying how much was left out."""
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    keep = [*lines[: limit - 5], f"[... {len(lines) - limit} lines omitted ...]", *lines[-5:]]
+    return "\n".join(keep)
+
+
+def md_inline(text: str) -> str:
+    """Escape text so Markdown shows it literally on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _yaml_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja environment: package templates, StrictUndefined so typos fail loudly."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("faqkb", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        autoescape=False,  # Markdown output; values are escaped explicitly where needed
+    )
+    env.filters["md_inline"] = md_inline
+    env.filters["yaml_str"] = _yaml_str
+    return env
+
+
+def _fence(*texts: str) -> str:
+    longest = max((len(m) for t in texts for m in re.findall(r"`{3,}|~{3,}", t)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _shown_output(cmd: Command, res: CommandResult | None) -> str:
+    if res is None or cmd.show == "none":
+        return ""
+    text = {"both": res.combined, "stdout": res.stdout, "stderr": res.stderr}[cmd.show]
+    return clip(redact(text)) if text.strip() else ""
+
+
+def _mark(res: CommandResult | None, er: EntryResult | None) -> tuple[str, str]:
+    if res is None or er is None:
+        return UNVERIFIED, "Not verified: this command was not run in this build."
+    if res.status == UNVERIFIED:
+        return UNVERIFIED, f"Not verified: {res.reason or 'this command could not be run here'}."
+    if res.status == FAILED:
+        first = res.failures[0] if res.failures else "unknown failure"
+        return FAILED, f"Verification FAILED: {first}"
+    tool = f"OpenSSL {er.openssl}" if er.openssl else "this toolchain"
+    extra = "".join(f", {k} {v}" for k, v in sorted(er.tools.items()))
+    return PASSED, f"Verified with {tool}{extra} on {er.date}."
+
+
+def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> dict[str, Any]:
+    """Everything the template needs for one command, computed here rather than in Jinja."""
+    shown = placeholders.for_page(cmd.run, _display_values(cmd))
+    lines = shown.split("\n")
+    block = "\n".join([f"$ {lines[0]}", *lines[1:]])
+    output = _shown_output(cmd, res)
+    if output:
+        block += "\n" + output
+    status, mark = _mark(res, er)
+    stdin = cmd.stdin.rstrip("\n").replace("\r", "") if cmd.stdin else ""
+    return {
+        "title": cmd.title,
+        "block": block,
+        "stdin": stdin,
+        "note": cmd.note,
+        "status": status,
+        "mark": mark,
+        "fence": _fence(block, stdin),
+    }
+
+
+def _display_values(cmd: Command) -> dict[str, str]:
+    return placeholders.PLAIN_HTTP_NAMES if cmd.scenario == "plain-http" else placeholders.NAMES
+
+
+class _Urls:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def section(self, section_id: str) -> str:
+        return f"{section_id}.md"
+
+    def entry(self, entry_id: str) -> str:
+        e = self.kb.entries[entry_id]
+        return f"{e.section}.md#{e.id}"
+
+
+def _legacy_anchor_owner(kb: KnowledgeBase) -> dict[str, str]:
+    """Old anchor -> the entry that keeps it alive (first by file name; ids win outright)."""
+    owner: dict[str, str] = {}
+    for e in sorted(kb.entries.values(), key=lambda x: x.path.name):
+        for leg in e.legacy:
+            if leg.ref not in kb.entries and leg.ref not in owner:
+                owner[leg.ref] = e.id
+    return owner
+
+
+def entry_view(kb: KnowledgeBase, e: Entry, er: EntryResult | None, anchors: dict[str, str]) -> dict[str, Any]:
+    """Template data for one entry."""
+    urls = _Urls(kb)
+    results = {c.index: c for c in er.commands} if er else {}
+    return {
+        "id": e.id,
+        "question": e.question,
+        "answer": e.answer.strip(),
+        "then_and_now": (e.then_and_now or "").strip(),
+        "aliases": list(e.aliases),
+        "tags": list(e.tags),
+        "legacy": e.legacy,
+        "extra_anchors": [ref for ref, owner in anchors.items() if owner == e.id],
+        "see_also": [
+            {"url": urls.entry(s), "question": kb.entries[s].question} for s in e.see_also
+        ],
+        "commands": [command_view(c, results.get(i), er) for i, c in enumerate(e.commands)],
+    }
+
+
+def render_pages(
+    kb: KnowledgeBase,
+    results: dict[str, EntryResult] | None = None,
+    options: RenderOptions | None = None,
+) -> dict[str, str]:
+    """Render every generated page; keys are paths relative to the docs dir."""
+    opts = options or RenderOptions()
+    env = environment()
+    results = results or {}
+    anchors = _legacy_anchor_owner(kb)
+    urls = _Urls(kb)
+    pages: dict[str, str] = {}
+    section_views = []
+    for section in kb.sections:
+        entries = kb.in_section(section.id)
+        views = [entry_view(kb, e, results.get(e.id), anchors) for e in entries]
+        pages[f"{opts.prefix}/{section.id}.md"] = env.get_template("section.md.j2").render(
+            section=section, entries=views, tags_url="tags.md"
+        )
+        section_views.append(
+            {"title": section.title, "url": urls.section(section.id), "entries": views}
+        )
+    n_cmds = sum(len(e.commands) for e in kb.entries.values())
+    verified = sum(1 for r in results.values() for c in r.commands if c.status in (PASSED, CACHED))
+    summary = (
+        f"{len(kb.entries)} questions in {len(kb.sections)} sections; "
+        f"{verified} of {n_cmds} commands verified in this build."
+    )
+    pages[f"{opts.prefix}/index.md"] = env.get_template("index.md.j2").render(
+        sections=section_views, kb_summary=summary
+    )
+    tag_names = sorted({t for e in kb.entries.values() for t in e.tags} | set(kb.tags))
+    tags = [
+        {
+            "name": t,
+            "description": kb.tags.get(t, ""),
+            "entries": [
+                {"question": e.question, "url": urls.entry(e.id)}
+                for e in sorted(kb.entries.values(), key=lambda x: x.question.lower())
+                if t in e.tags
+            ],
+        }
+        for t in tag_names
+    ]
+    pages[f"{opts.prefix}/tags.md"] = env.get_template("tags.md.j2").render(tags=tags)
+    return pages

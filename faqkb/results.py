@@ -1,0 +1,59 @@
+"""Verification results: what each command really did (plain data, JSON round-trippable)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASSED = "passed"
+FAILED = "failed"
+CACHED = "cached"
+UNVERIFIED = "unverified"
+
+
+@dataclass
+class CommandResult:
+    """The outcome of one command: its output as shown to readers and what failed, if anything."""
+
+    index: int
+    status: str
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    combined: str = ""
+    seconds: float = 0.0
+    timed_out: bool = False
+    failures: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the command ran (now or in a cached run) and met every expectation."""
+        return self.status in (PASSED, CACHED)
+
+
+@dataclass
+class EntryResult:
+    """Results of one entry's commands, from one sandbox, with the toolchain that produced them."""
+
+    entry: str
+    key: str
+    commands: list[CommandResult]
+    openssl: str = ""
+    date: str = ""
+    tools: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every command met its expectations."""
+        return all(c.ok for c in self.commands)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-data form for the cache and ``--json``."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntryResult:
+        """Inverse of :meth:`to_json`."""
+        cmds = [CommandResult(**c) for c in data["commands"]]
+        return cls(**{**data, "commands": cmds})

@@ -1,0 +1,1 @@
+"""The bundled reference TLS server (scenarios for reproducing TLS problems)."""

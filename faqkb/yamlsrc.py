@@ -1,0 +1,157 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML's ``safe_load`` silently keeps the last of two duplicate keys, expands
+aliases without limit and forgets positions. Entries are small hand-written
+files, so we compose the node tree ourselves and build plain Python values from
+it: duplicate keys become problems, aliases are refused (an entry never needs
+them, and refusing them rules out alias bombs), and every value's position is
+kept so later checks can point at the exact line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from faqkb.problems import Problem
+
+Path_ = tuple[str | int, ...]
+
+# Tags a hand-written entry may legitimately resolve to. Anything else
+# (``!!python/object``, custom ``!tags``, timestamps, binary) is refused.
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAX_NODES = 100_000
+
+
+@dataclass
+class Located:
+    """A loaded document plus the 1-based (line, col) of each value and mapping key."""
+
+    path: str
+    data: Any = None
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the key (if asked and known), else the value,
+        else the nearest ancestor that has one."""
+        p = tuple(path)
+        while True:
+            if key and p in self.keys:
+                return self.keys[p]
+            if p in self.values:
+                return self.values[p]
+            if not p:
+                return (1, 1)
+            p = p[:-1]
+
+    def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
+        """A problem located at ``path``."""
+        line, col = self.where(path, key=key)
+        return Problem(self.path, line, col, message)
+
+
+def _pos(mark: yaml.Mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, doc: Located, loader: yaml.SafeLoader) -> None:
+        self.doc = doc
+        self.loader = loader
+        self.count = 0
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise _Abort(node, f"document is too large (more than {_MAX_NODES} values)")
+        self.doc.values[path] = _pos(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _Abort(node, f"unsupported YAML tag {node.tag!r}; remove it")
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag not in _SCALAR_TAGS:
+            raise _Abort(node, f"unsupported YAML tag {node.tag!r}; write a plain value instead")
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        if node.tag != "tag:yaml.org,2002:map":
+            raise _Abort(node, f"unsupported YAML tag {node.tag!r}; remove it")
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Abort(key_node, "merge keys (<<) are not supported; write the fields out")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Abort(key_node, "mapping keys must be plain strings")
+            key = str(key_node.value)
+            if key in out:
+                first = self.doc.keys[(*path, key)]
+                self.doc.problems.append(
+                    Problem(
+                        self.doc.path,
+                        *_pos(key_node.start_mark),
+                        f"duplicate key {key!r} (first defined at line {first[0]}); "
+                        "remove one of them",
+                    )
+                )
+                continue
+            self.doc.keys[(*path, key)] = _pos(key_node.start_mark)
+            out[key] = self.build(value_node, (*path, key))
+        return out
+
+
+class _Abort(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.node = node
+        self.message = message
+
+
+class _NoAliasComposer(yaml.SafeLoader):
+    """SafeLoader that refuses aliases when composing, before any expansion happens."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Abort(
+                yaml.ScalarNode("tag:yaml.org,2002:str", "", event.start_mark, event.end_mark),
+                "YAML aliases (*name) are not supported in entries; write the value out",
+            )
+        return super().compose_node(parent, index)
+
+
+def load(text: str, path: str) -> Located:
+    """Parse ``text`` (from ``path``) into a :class:`Located`; never raises on bad input."""
+    doc = Located(path)
+    loader = _NoAliasComposer(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            doc.problems.append(Problem(path, 1, 1, "file is empty; write an entry mapping"))
+            return doc
+        doc.data = _Builder(doc, loader).build(node, ())
+    except _Abort as exc:
+        doc.problems.append(Problem(path, *_pos(exc.node.start_mark), exc.message))
+        doc.data = None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark) if mark else (1, 1)
+        what = " ".join(s for s in (exc.context, exc.problem) if s)
+        doc.problems.append(Problem(path, line, col, f"YAML syntax error: {what}"))
+        doc.data = None
+    except yaml.YAMLError as exc:  # e.g. ReaderError on control characters
+        doc.problems.append(Problem(path, 1, 1, f"YAML error: {exc}"))
+        doc.data = None
+    finally:
+        loader.dispose()
+    return doc
