@@ -23,6 +23,10 @@ NAMES: dict[str, str] = {
     "port": "443",
     "url": "https://localhost/",
     "cafile": "ca.crt",
+    # A second, plain-HTTP listener (httpd entries that serve HTTP and HTTPS).
+    "http_server": "localhost:80",
+    "http_port": "80",
+    "http_url": "http://localhost/",
 }
 #: What the reader sees when the command talks to a plain HTTP scenario.
 PLAIN_HTTP_NAMES: dict[str, str] = {**NAMES, "server": "localhost:80", "port": "80",
