@@ -62,7 +62,7 @@ def main() -> None:
       faqkb lint                 check every entry, list every problem
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
-      faqkb search "no shared cipher"
+      faqkb try ENTRY_ID          re-run one entry and show its output
     """
 
 
@@ -104,7 +104,8 @@ def render(out: str, no_verify: bool, jobs: int | None) -> None:
 
 
 @main.command()
-@click.option("--site-dir", type=click.Path(file_okay=False), help="Where the site goes (default: site_dir of mkdocs.yml).")
+@click.option("--site-dir", type=click.Path(file_okay=False),
+              help="Where the site goes (default: site_dir of mkdocs.yml).")
 @click.option("--strict", is_flag=True, help="Fail when any command fails or cannot be verified.")
 @click.option("--no-verify", is_flag=True, help="Build without running commands (pages say so).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries verified in parallel.")
@@ -154,6 +155,122 @@ def show(entry_id: str, as_json: bool) -> None:
         click.echo("\n  $ " + c.replace("\n", "\n    "))
 
 
+def _known_ids(kb: Any, ids: tuple[str, ...]) -> list[str]:
+    import difflib
+
+    for i in ids:
+        if i not in kb.entries:
+            hint = difflib.get_close_matches(i, list(kb.entries), n=3)
+            _die(f"faqkb: no entry {i!r}" + (f"; did you mean {', '.join(hint)}?" if hint else "")
+                 + " (see docs/faq/)")
+    return list(ids)
+
+
+@main.command()
+@click.option("--only", multiple=True, metavar="ID", help="Verify only this entry (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries run in parallel (default: cores).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: commands (entry, index, status, seconds) and totals.")
+@click.option("--no-cache", is_flag=True, help="Re-run everything, ignoring cached results.")
+@click.option("--keep", is_flag=True, help="Keep the sandboxes (their paths are printed) for debugging.")
+def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: bool, keep: bool) -> None:
+    """Run every entry's commands and check what they must do. Exit 0 all passed, 1 otherwise.
+
+    Results of unchanged entries are reused from .faqkb-cache/ (status "cached"). A
+    failure names the file, entry, command and expectation, with the tail of its output.
+    Commands that could not run here (for example no apache2) count as failures.
+    """
+    from faqkb.verify import verify_kb
+
+    project = _project()
+    kb = _load(project)
+    ids = _known_ids(kb, only) if only else None
+    progress = None if as_json else (lambda m: click.echo(m, err=True))
+    report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not no_cache, progress=progress,
+                       keep_sandboxes=keep)
+    if as_json:
+        click.echo(json.dumps({"commands": report.records(), "totals": report.totals()}, indent=1))
+    else:
+        _print_failures(kb, report)
+        t = report.totals()
+        click.echo(f"{t['commands']} commands in {t['entries']} entries: {t['passed']} passed, "
+                   f"{t['cached']} cached, {t['failed']} failed, {t['unverified']} unverified "
+                   f"({t['seconds']:.1f} s)", err=True)
+    sys.exit(0 if report.ok else EXIT_FAILED)
+
+
+def _print_failures(kb: Any, report: Any) -> None:
+    from faqkb import placeholders
+
+    for entry_id, er in report.results.items():
+        entry = kb.entries[entry_id]
+        for c in er.commands:
+            if c.ok:
+                continue
+            cmd = entry.commands[c.index]
+            click.echo(f"{entry.path}:{cmd.line}: entry {entry_id!r}, command {c.index + 1} "
+                       f"{c.status.upper()}: {placeholders.for_page(cmd.run).splitlines()[0]}", err=True)
+            for f in c.failures or [c.reason]:
+                click.echo("    " + f.replace("\n", "\n    "), err=True)
+
+
+@main.command("try")
+@click.argument("entry_id")
+@click.option("--keep", is_flag=True, help="Keep the sandbox for inspection.")
+def try_(entry_id: str, keep: bool) -> None:
+    """Re-run one entry's commands now (no cache) and show each command and its output."""
+    from faqkb import placeholders
+    from faqkb.verify import verify_kb
+
+    project = _project()
+    kb = _load(project)
+    _known_ids(kb, (entry_id,))
+
+    def show_command(entry: Any, index: int, res: Any) -> None:
+        cmd = entry.commands[index]
+        mark = {"passed": "ok", "failed": "FAILED", "unverified": "NOT RUN"}.get(res.status, res.status)
+        click.echo(click.style(f"$ {placeholders.for_page(cmd.run)}", bold=True))
+        if res.combined:
+            click.echo(res.combined.rstrip())
+        click.echo(click.style(f"[{mark}, exit {res.exit_code}, {res.seconds:.2f} s]",
+                               fg="green" if res.ok else "red"))
+        for f in res.failures or ([res.reason] if res.reason else []):
+            click.echo("  " + f.replace("\n", "\n  "))
+        click.echo()
+
+    report = verify_kb(kb, project, only=[entry_id], use_cache=False, on_command=show_command,
+                       keep_sandboxes=keep, jobs=1)
+    sys.exit(0 if report.ok else EXIT_FAILED)
+
+
+@main.command("serve-tls")
+@click.option("--scenario", default="default", show_default=True,
+              help="Which reference-server scenario to serve (see `faqkb serve-tls --list`).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--list", "list_", is_flag=True, help="List the scenarios and exit.")
+def serve_tls(scenario: str, port: int, list_: bool) -> None:
+    """Serve one scenario of the bundled reference TLS server until interrupted.
+
+    Prints one JSON line first: {"host", "port", "cafile", "scenario"}; point curl or
+    openssl s_client at it (curl --cacert CAFILE https://localhost:PORT/).
+    """
+    from faqkb.tlsserver.scenarios import SCENARIOS
+
+    if list_:
+        for name, what in SCENARIOS.items():
+            click.echo(f"{name:22} {what}")
+        return
+    if scenario not in SCENARIOS:
+        _die(f"faqkb: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    from faqkb.tlsserver.server import serve
+
+    try:
+        serve(scenario, port)
+    except OSError as exc:
+        _die(f"faqkb: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", EXIT_FAILED)
+
+
 _NEW_ENTRY = """\
 # yaml-language-server: $schema={schema}
 id: {id}
@@ -198,7 +315,9 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except KeyboardInterrupt:
-        _die("faqkb: interrupted", 130)
+        _die("faqkb: interrupted; nothing half-written was kept", 130)
+    except FaqkbError as exc:
+        _die(f"faqkb: {exc}")
 
 
 if __name__ == "__main__":

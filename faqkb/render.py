@@ -142,7 +142,9 @@ def _legacy_anchor_owner(kb: KnowledgeBase) -> dict[str, str]:
     return owner
 
 
-def entry_view(kb: KnowledgeBase, e: Entry, er: EntryResult | None, anchors: dict[str, str]) -> dict[str, Any]:
+def entry_view(
+    kb: KnowledgeBase, e: Entry, er: EntryResult | None, anchors: dict[str, str]
+) -> dict[str, Any]:
     """Template data for one entry."""
     urls = _Urls(kb)
     results = {c.index: c for c in er.commands} if er else {}

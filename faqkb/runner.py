@@ -1,0 +1,221 @@
+"""Run one entry's commands, in order, in one fresh sandbox, and check each one.
+
+The runner knows nothing about MkDocs or the CLI: it takes an :class:`Entry` and a
+:class:`RunContext` (the run's PKI, reference server and tool versions) and returns
+an :class:`EntryResult` whose outputs are already in the reader's terms (sandbox
+paths and ephemeral ports replaced by what the page shows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from faqkb import expect as expectations
+from faqkb import placeholders, sandbox
+from faqkb.model import Command, Entry
+from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
+
+HTTPD = "httpd"
+_LOG_SETTLE = 1.0  # seconds a server may take to log what the client already saw
+
+
+class Listener(Protocol):
+    """A leased reference-server listener (see :mod:`faqkb.tlsserver.server`)."""
+
+    host: str
+    port: int
+    cafile: Path
+
+    def log_mark(self) -> int: ...
+    def log_since(self, mark: int) -> str: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class RunContext:
+    """What every entry of one verification run shares."""
+
+    get_pki: Callable[[], Any]
+    lease: Callable[[str], Listener]
+    snippets_dir: Path | None
+    tools: dict[str, str]
+    httpd_problem: str | None = None
+    keep_sandboxes: bool = False
+    on_command: Callable[[Entry, int, CommandResult], None] | None = None
+
+
+@dataclass
+class _Server:
+    values: dict[str, str]
+    log_mark: Callable[[], int]
+    log_since: Callable[[int], str]
+
+
+class _Display:
+    """Turns live text (sandbox paths, ephemeral ports) back into what the reader sees."""
+
+    def __init__(self, box: Path) -> None:
+        self.box = str(box)
+        self.ports: dict[str, str] = {}
+
+    def add_server(self, live: dict[str, str], shown: dict[str, str]) -> None:
+        for name in ("port", "http_port"):
+            if name in live and name in shown:
+                self.ports[live[name]] = shown[name]
+
+    def __call__(self, text: str) -> str:
+        text = text.replace(self.box + "/", "").replace(self.box, ".")
+        for live, shown in self.ports.items():
+            text = re.sub(rf"(?<=[:\s]){live}\b", shown, text)
+        return text
+
+
+def _reference_values(listener: Listener, scenario: str) -> dict[str, str]:
+    scheme = "http" if scenario == "plain-http" else "https"
+    return {
+        "server": f"{listener.host}:{listener.port}",
+        "host": listener.host,
+        "port": str(listener.port),
+        "url": f"{scheme}://{listener.host}:{listener.port}/",
+        "cafile": str(listener.cafile),
+    }
+
+
+def _copy_snippets(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
+    for name in names:
+        assert ctx.snippets_dir is not None  # the loader checked the files exist
+        dest = box / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ctx.snippets_dir / name, dest)
+
+
+def _materialize(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
+    if names:
+        from faqkb.fixtures import materialize
+
+        materialize(names, box, ctx.get_pki())
+
+
+@contextlib.contextmanager
+def _sandbox(entry: Entry, keep: bool) -> Iterator[Path]:
+    box = Path(tempfile.mkdtemp(prefix=f"faqkb-{entry.id}-"))
+    try:
+        yield box
+    finally:
+        if not keep:
+            shutil.rmtree(box, ignore_errors=True)
+
+
+def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
+    """Run every command of ``entry`` in one sandbox; always cleans up servers and files."""
+    date = dt.datetime.now(dt.UTC).date().isoformat()
+    result = EntryResult(entry=entry.id, key=key, commands=[], openssl=ctx.tools.get("openssl", ""),
+                         date=date)
+    with contextlib.ExitStack() as stack:
+        box = stack.enter_context(_sandbox(entry, ctx.keep_sandboxes))
+        display = _Display(box)
+        servers: dict[str, _Server] = {}
+        extra_env: dict[str, str] = {}
+        httpd_error: str | None = None
+        backend = None
+        if entry.httpd is not None and any(c.scenario == HTTPD for c in entry.commands):
+            if ctx.httpd_problem:
+                httpd_error = ctx.httpd_problem
+            else:
+                from faqkb.httpd import HttpdBackend, HttpdError
+
+                _materialize(entry.httpd.fixtures, ctx, box)
+                _copy_snippets(entry.httpd.snippets, ctx, box)
+                backend = stack.enter_context(HttpdBackend(entry.httpd, box))
+                values, env_add = backend.prepare()
+                extra_env.update(env_add)
+                display.add_server(values, placeholders.NAMES)
+                servers[HTTPD] = _Server(values, backend.log_mark, backend.log_since)
+                result.tools["httpd"] = ctx.tools.get("httpd", "")
+                if entry.httpd.expect_start:
+                    try:
+                        backend.start()
+                    except HttpdError as exc:
+                        httpd_error = display(str(exc))
+        env = sandbox.sandbox_env(box, extra_env)
+        for index, cmd in enumerate(entry.commands):
+            if cmd.scenario == HTTPD and httpd_error is not None:
+                status = UNVERIFIED if ctx.httpd_problem else FAILED
+                why = httpd_error if ctx.httpd_problem else f"httpd did not start: {httpd_error}"
+                res = CommandResult(index=index, status=status, reason=why,
+                                    failures=[] if ctx.httpd_problem else [why])
+            else:
+                res = _run_command(entry, index, cmd, ctx, box, env, servers, display, stack)
+            result.commands.append(res)
+            if ctx.on_command:
+                ctx.on_command(entry, index, res)
+    return result
+
+
+def _server_for(cmd: Command, ctx: RunContext, servers: dict[str, _Server], display: _Display,
+                stack: contextlib.ExitStack) -> _Server:
+    scenario = cmd.scenario
+    assert scenario is not None
+    if scenario not in servers:
+        listener = ctx.lease(scenario)
+        stack.callback(listener.close)
+        values = _reference_values(listener, scenario)
+        shown = placeholders.PLAIN_HTTP_NAMES if scenario == "plain-http" else placeholders.NAMES
+        display.add_server(values, shown)
+        servers[scenario] = _Server(values, listener.log_mark, listener.log_since)
+    return servers[scenario]
+
+
+def _run_command(
+    entry: Entry,
+    index: int,
+    cmd: Command,
+    ctx: RunContext,
+    box: Path,
+    env: dict[str, str],
+    servers: dict[str, _Server],
+    display: _Display,
+    stack: contextlib.ExitStack,
+) -> CommandResult:
+    _materialize(cmd.fixtures, ctx, box)
+    _copy_snippets(cmd.snippets, ctx, box)
+    server = _server_for(cmd, ctx, servers, display, stack) if cmd.scenario else None
+    values = dict(server.values) if server else {}
+    values.setdefault("cafile", str(box / "ca.crt"))
+    mark = server.log_mark() if server else 0
+    proc = sandbox.run(placeholders.for_run(cmd.run, values), box, env, stdin=cmd.stdin,
+                       timeout=cmd.timeout)
+    log = None
+    if server:
+        deadline = time.monotonic() + _LOG_SETTLE
+        log = server.log_since(mark)
+        while not expectations.server_log_ready(cmd.expect, log) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            log = server.log_since(mark)
+    failures = expectations.check(cmd.expect, proc, box, log)
+    if failures:
+        shown_tail = expectations.tail(display(proc.combined))
+        if shown_tail:
+            failures.append("output ends with:\n" + shown_tail)
+        if log and (cmd.expect.server_log or cmd.expect.server_log_not):
+            failures.append("server log:\n" + expectations.tail(display(log)))
+    return CommandResult(
+        index=index,
+        status=FAILED if failures else PASSED,
+        exit_code=proc.exit_code,
+        stdout=display(proc.stdout),
+        stderr=display(proc.stderr),
+        combined=display(proc.combined),
+        seconds=round(proc.seconds, 3),
+        timed_out=proc.timed_out,
+        failures=failures,
+    )

@@ -1,0 +1,163 @@
+"""Run one shell command in a sandbox directory, safely.
+
+Every command gets: its own process group (so a timeout or an interrupt kills
+everything it started), an explicit minimal environment, a working directory that
+is the sandbox, stdin fed from a string (never the terminal), and a timeout after
+which the group is killed and the partial output kept. Output is read from both
+pipes as it arrives, so the page can show stdout and stderr interleaved as a
+reader would see them, while expectations can still look at each stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SHELL = ("/bin/bash", "--noprofile", "--norc", "-o", "pipefail", "-c")
+MAX_CAPTURE = 1 << 20  # per stream; a runaway command must not eat the build's memory
+_GRACE = 0.2  # seconds to drain pipes after the command exits (background children may hold them)
+BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass
+class ProcessResult:
+    """What one command did."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    combined: str
+    seconds: float
+    timed_out: bool = False
+
+
+def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The explicit environment a command sees: nothing inherited but what is listed here."""
+    home = sandbox / ".home"
+    tmp = sandbox / ".tmp"
+    home.mkdir(exist_ok=True)
+    tmp.mkdir(exist_ok=True)
+    env = {
+        "PATH": BASE_PATH,
+        "HOME": str(home),
+        "TMPDIR": str(tmp),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "dumb",
+        "SHELL": "/bin/bash",
+        "USER": os.environ.get("USER", "root"),
+    }
+    for key, value in (extra or {}).items():
+        if key == "PATH":
+            env["PATH"] = f"{value}:{env['PATH']}"
+        else:
+            env[key] = value
+    return env
+
+
+def kill_group(pid: int) -> None:
+    """SIGTERM then SIGKILL a whole process group; silently done if it is already gone."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        if sig == signal.SIGTERM:
+            time.sleep(0.05)
+
+
+def run(
+    command: str,
+    cwd: Path,
+    env: dict[str, str],
+    *,
+    stdin: str | None = None,
+    timeout: float = 30.0,
+) -> ProcessResult:
+    """Run ``command`` with bash in ``cwd``; never raises for the command's own failures."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [*SHELL, command],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stdin and proc.stdout and proc.stderr
+    chunks: list[tuple[str, bytes]] = []
+    sizes = {"out": 0, "err": 0}
+    pending = (stdin or "").encode()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    sel.register(proc.stderr, selectors.EVENT_READ, "err")
+    if pending:
+        os.set_blocking(proc.stdin.fileno(), False)
+        sel.register(proc.stdin, selectors.EVENT_WRITE, "in")
+    else:
+        proc.stdin.close()
+    deadline = start + timeout
+    timed_out = False
+    exited_at: float | None = None
+    try:
+        while sel.get_map():
+            now = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > _GRACE:
+                break
+            if now >= deadline:
+                timed_out = True
+                break
+            wait = min(deadline - now, 0.05 if exited_at is None else _GRACE)
+            for key, _ in sel.select(wait):
+                stream = key.data
+                if stream == "in":
+                    try:
+                        n = os.write(key.fd, pending[:65536])
+                        pending = pending[n:]
+                    except (BrokenPipeError, OSError):
+                        pending = b""
+                    if not pending:
+                        sel.unregister(key.fileobj)
+                        with contextlib.suppress(OSError):
+                            proc.stdin.close()
+                    continue
+                data = os.read(key.fd, 65536)
+                if not data:
+                    sel.unregister(key.fileobj)
+                    continue
+                if sizes[stream] < MAX_CAPTURE:
+                    chunks.append((stream, data[: MAX_CAPTURE - sizes[stream]]))
+                sizes[stream] += len(data)
+    finally:
+        sel.close()
+        # Whatever the command left running (background jobs, a hung child) goes with it.
+        kill_group(proc.pid)
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError):
+                f.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent already
+            pass
+    seconds = time.monotonic() - start
+
+    def text(streams: tuple[str, ...]) -> str:
+        return b"".join(d for s, d in chunks if s in streams).decode("utf-8", "replace")
+
+    return ProcessResult(
+        exit_code=None if timed_out else proc.returncode,
+        stdout=text(("out",)),
+        stderr=text(("err",)),
+        combined=text(("out", "err")),
+        seconds=seconds,
+        timed_out=timed_out,
+    )

@@ -1,0 +1,32 @@
+"""Versions of the tools that produced a result (for cache keys and the "verified with" mark)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+
+_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, env=_ENV,
+                             start_new_session=True, cwd="/", check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (out.stdout or out.stderr).strip().split("\n")[0]
+
+
+@functools.cache
+def openssl_version() -> str:
+    """``3.0.19`` for ``OpenSSL 3.0.19 27 Jan 2026 (Library: ...)``; empty if openssl is missing."""
+    m = re.search(r"OpenSSL (\S+)", _first_line(["openssl", "version"]))
+    return m.group(1) if m else ""
+
+
+@functools.cache
+def curl_version() -> str:
+    """``7.88.1`` for ``curl 7.88.1 (x86_64-pc-linux-gnu) ...``; empty if curl is missing."""
+    m = re.search(r"curl (\S+)", _first_line(["curl", "--version"]))
+    return m.group(1) if m else ""
