@@ -33,7 +33,7 @@ PLAIN_HTTP_NAMES: dict[str, str] = {**NAMES, "server": "localhost:80", "port": "
                                     "url": "http://localhost/"}
 
 _TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?(.*?)|([a-z_]+))\s*\}\}", re.DOTALL)
-_LIVE_WITH_SPACE = re.compile(r" ?\{\{\s*live:.*?\}\}", re.DOTALL)
+_LIVE_WITH_SPACE = re.compile(r" \{\{\s*live:.*?\}\}(?=\s|$)", re.DOTALL | re.MULTILINE)
 
 
 def names_in(text: str) -> list[str]:
@@ -57,7 +57,7 @@ def for_page(text: str, values: dict[str, str] | None = None) -> str:
             return m.group(2)
         return shown[m.group(3)]
 
-    # A run-only fragment takes one separating space with it, so no double space is left.
+    # A run-only word takes its separating space with it, so no double space is left.
     text = _LIVE_WITH_SPACE.sub("", text)
     return "\n".join(line.rstrip() for line in _TOKEN.sub(sub, text).split("\n"))
 

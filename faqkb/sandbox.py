@@ -137,6 +137,13 @@ def run(
                 if sizes[stream] < MAX_CAPTURE:
                     chunks.append((stream, data[: MAX_CAPTURE - sizes[stream]]))
                 sizes[stream] += len(data)
+        if not timed_out and exited_at is None:
+            # Both pipes reached EOF a moment before the shell's exit status is ready:
+            # wait for it (within the deadline) rather than kill a shell that is finishing.
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
     finally:
         sel.close()
         # Whatever the command left running (background jobs, a hung child) goes with it.

@@ -1,0 +1,112 @@
+"""Loader and schema: every problem reported, each at its exact path:line:col."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from faqkb.loader import lint, load_kb
+from faqkb.problems import ContentError
+from tests.kbutil import MINIMAL, make_project
+
+GOOD = MINIMAL.format(id="good")
+
+# (file text, expected "line:col: message start") — the exact position is the point.
+MALFORMED = [
+    pytest.param("id: x\nquestion: [unclosed\n", "3:1: YAML syntax error", id="syntax-error"),
+    pytest.param("id: x\nid: y\n", "2:1: duplicate key 'id' (first defined at line 1)", id="duplicate-key"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "tags: notalist\n", "8:7: tags must be a list", id="wrong-type"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "see_also: [nowhere]\n", "8:12: unknown see_also entry 'nowhere'",
+                 id="unknown-see-also"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "colour: red\n", "8:1: unknown field 'colour'", id="unknown-field"),
+    pytest.param(GOOD.replace("id: good", "id: x").replace("question: What is good?\n", ""),
+                 "1:1: missing required field 'question'", id="missing-field"),
+    pytest.param(GOOD, "1:5: id 'good' must equal the file name stem 'x'", id="id-not-stem"),
+    pytest.param(GOOD.replace("id: good", "id: x").replace("section: certificates", "section: nope"),
+                 "2:10: unknown section 'nope'", id="unknown-section"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: echo\n    expect: {exit: zero}\n",
+                 '10:20: commands[0].expect.exit must be an integer 0-255 or "nonzero" (got "zero")', id="exit-zero"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: echo\n    fixtures: [sever]\n",
+                 "10:16: unknown fixture 'sever'; did you mean 'server'?", id="unknown-fixture"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: curl\n    scenario: expird\n",
+                 "10:15: unknown scenario 'expird'; did you mean 'expired'?", id="unknown-scenario"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: echo\n    expect: {stdout: ['(']}\n",
+                 "10:23: invalid regular expression '('", id="bad-regex"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: curl {{ srever }}\n    scenario: default\n",
+                 "9:10: unknown placeholder {{ srever }}", id="unknown-placeholder"),
+    pytest.param(GOOD.replace("id: good", "id: x") + "commands:\n  - run: curl {{ url }}\n",
+                 "9:10: {{ url }} needs a server", id="placeholder-without-scenario"),
+    pytest.param("a: &x [1]\nb: *x\n", "2:4: YAML aliases", id="alias"),
+    pytest.param("id: !!python/object:os.system x\n", "1:5: unsupported YAML tag", id="python-tag"),
+    pytest.param("- just\n- a list\n", "1:1: an entry must be a mapping", id="not-a-mapping"),
+    pytest.param("", "1:1: file is empty", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MALFORMED)
+def test_malformed_entry_reports_exact_position(tmp_path: Path, text: str, expected: str) -> None:
+    project = make_project(tmp_path, {"x": text, "good": GOOD})
+    problems = lint(project / "docs" / "faq", project / "snippets")
+    rendered = [str(p) for p in problems]
+    path = str(project / "docs" / "faq" / "x.yml")
+    assert any(r.startswith(f"{path}:{expected}") for r in rendered), rendered
+
+
+def test_every_problem_in_one_run(tmp_path: Path) -> None:
+    bad = GOOD.replace("id: good", "id: x") + "tags: 5\nsee_also: [nope]\ncolour: red\n"
+    project = make_project(tmp_path, {"x": bad, "y": "id: y\nid: y\n"})
+    problems = lint(project / "docs" / "faq", project / "snippets")
+    messages = [p.message for p in problems]
+    assert len(problems) >= 4, messages
+    assert any("tags must be a list" in m for m in messages)
+    assert any("unknown see_also" in m for m in messages)
+    assert any("unknown field 'colour'" in m for m in messages)
+    assert any("duplicate key 'id'" in m for m in messages)
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    project = make_project(tmp_path, {"x": bomb})
+    problems = lint(project / "docs" / "faq")
+    assert [p.line for p in problems if "aliases" in p.message] == [2]
+
+
+def test_unknown_tag_when_vocabulary_exists(tmp_path: Path) -> None:
+    entry = GOOD + "tags: [certificate, sausage]\n"
+    project = make_project(tmp_path, {"good": entry}, tags="certificate: Certificates\n")
+    problems = lint(project / "docs" / "faq")
+    assert [(p.line, p.col) for p in problems] == [(8, 21)]
+    assert "sausage" in problems[0].message
+
+
+def test_clean_entry_loads_into_model(tmp_path: Path) -> None:
+    entry = GOOD + textwrap.dedent("""\
+        tags: [x]
+        commands:
+          - title: Say hi
+            run: echo hi
+            expect: {exit: 0, stdout: ['^hi$']}
+          - run: "false"
+            expect: {exit: nonzero}
+        """)
+    project = make_project(tmp_path, {"good": entry})
+    kb = load_kb(project / "docs" / "faq", project / "snippets")
+    e = kb.entries["good"]
+    assert e.question == "What is good?"
+    assert [c.run for c in e.commands] == ["echo hi", "false"]
+    assert e.commands[0].expect.stdout == ("^hi$",)
+    assert e.commands[1].expect.exit == "nonzero"
+    assert e.commands[0].line == 10
+    assert e.legacy[0].ref == "good"
+
+
+def test_load_kb_raises_with_all_problems(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a": "id: b\n", "c": "x: [\n"})
+    with pytest.raises(ContentError) as info:
+        load_kb(project / "docs" / "faq")
+    assert len(info.value.problems) >= 3

@@ -1,0 +1,100 @@
+"""A real `mkdocs build --strict` with the faqkb plugin, and `faqkb build`/`render`."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.kbutil import MINIMAL, make_project
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+ENTRY = MINIMAL.format(id="alpha") + """\
+tags: [keys]
+aliases: ["error:0A0000C1:SSL routines::no shared cipher"]
+then_and_now: |
+  The old answer said something else.
+see_also: [beta]
+commands:
+  - title: Make a key
+    run: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k.pem && cat k.pem
+    expect: {files: [k.pem], stdout: ['BEGIN PRIVATE KEY']}
+  - run: "printf 'x\\\\n' >&2; exit 3"
+    expect: {exit: 0}
+"""
+
+
+def text_of(page: str) -> str:
+    """The visible text of an HTML page (syntax highlighting splits commands into spans)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=project,
+                          capture_output=True, text=True, timeout=300, env=ENV, check=False)
+
+
+def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": ENTRY.replace("exit 3", "exit 0"),
+                                      "beta": MINIMAL.format(id="beta")})
+    res = _mkdocs(project, "--strict")
+    assert res.returncode == 0, res.stderr
+    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    assert re.search(r'<h2[^>]* id="alpha"', page) and re.search(r'<h2[^>]* id="beta"', page)
+    page = text_of(page)
+    assert "openssl genpkey -algorithm RSA" in page
+    assert "BEGIN PRIVATE KEY" in page and "[private key redacted]" in page  # the real, redacted output
+    assert re.search(r"Verified with OpenSSL 3\.\d+\.\d+", page)
+    assert "Then and now" in page and "The old answer said something else." in page
+    assert not (project / "site" / "faq" / "alpha.yml").exists()  # raw entries are not published
+    assert (project / "site" / "faq" / "tags" / "index.html").is_file()
+
+
+def test_failing_command_warns_and_strict_fails(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": ENTRY, "beta": MINIMAL.format(id="beta")})
+    lax = _mkdocs(project)
+    assert lax.returncode == 0
+    assert "entry 'alpha' command 2: exit status 3, expected 0" in lax.stderr
+    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    assert "Verification FAILED" in page
+    strict = _mkdocs(project, "--strict")
+    assert strict.returncode != 0
+
+
+def test_invalid_content_stops_build_with_positions(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": "id: alpha\nid: again\n"})
+    res = _mkdocs(project)
+    assert res.returncode != 0
+    assert "alpha.yml:2:1: duplicate key 'id'" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_faqkb_build_is_atomic(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": ENTRY.replace("exit 3", "exit 0"),
+                                      "beta": MINIMAL.format(id="beta")})
+    cli = [sys.executable, "-m", "faqkb.cli", "build", "--strict"]
+    ok = subprocess.run(cli, cwd=project, capture_output=True, text=True, timeout=300, env=ENV, check=False)
+    assert ok.returncode == 0, ok.stderr
+    index = project / "site" / "faq" / "certificates" / "index.html"
+    before = index.read_text()
+    (project / "docs" / "faq" / "beta.yml").write_text("id: beta\nid: beta\n")
+    bad = subprocess.run(cli, cwd=project, capture_output=True, text=True, timeout=300, env=ENV, check=False)
+    assert bad.returncode != 0
+    assert index.read_text() == before  # the previous site is untouched
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith((".site", "site"))) == ["site"]
+
+
+def test_render_writes_complete_docs_tree(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": MINIMAL.format(id="alpha")})
+    out = tmp_path / "rendered"
+    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(out)], cwd=project,
+                         capture_output=True, text=True, timeout=120, env=ENV, check=False)
+    assert res.returncode == 0, res.stderr
+    assert (out / "index.md").is_file()
+    text = (out / "faq" / "certificates.md").read_text()
+    assert "## What is alpha? { #alpha" in text
+    assert not list(out.rglob("*.yml"))
