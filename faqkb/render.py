@@ -142,6 +142,30 @@ def _legacy_anchor_owner(kb: KnowledgeBase) -> dict[str, str]:
     return owner
 
 
+def _httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
+    """The configuration a reader writes, and whether a real httpd loaded it in this build."""
+    if e.httpd is None:
+        return None
+    config = e.httpd.config.strip("\n")
+    files = [
+        {"name": name, "content": content.rstrip("\n"),
+         "lang": "bash" if content.startswith("#!") and "sh" in content.split("\n")[0] else "text"}
+        for name, content in e.httpd.files
+    ]
+    httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == "httpd"]
+    if er and httpd_cmds and all(c.ok for c in httpd_cmds):
+        status = PASSED
+        mark = f"Loaded by Apache httpd {er.tools.get('httpd', '2.4')} on {er.date}."
+    elif er and httpd_cmds and any(c.status == UNVERIFIED for c in httpd_cmds):
+        status, mark = UNVERIFIED, "Not verified: no Apache httpd was available in this build."
+    elif er and httpd_cmds:
+        status, mark = FAILED, "Verification FAILED with this configuration (see the commands below)."
+    else:
+        status, mark = UNVERIFIED, "Not verified in this build."
+    return {"config": config, "modules": list(e.httpd.modules), "files": files,
+            "fence": _fence(config, *(f["content"] for f in files)), "status": status, "mark": mark}
+
+
 def entry_view(
     kb: KnowledgeBase, e: Entry, er: EntryResult | None, anchors: dict[str, str]
 ) -> dict[str, Any]:
@@ -161,6 +185,7 @@ def entry_view(
             {"url": urls.entry(s), "question": kb.entries[s].question} for s in e.see_also
         ],
         "commands": [command_view(c, results.get(i), er) for i, c in enumerate(e.commands)],
+        "httpd": _httpd_view(e, er),
     }
 
 

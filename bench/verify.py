@@ -1,0 +1,106 @@
+"""Benchmark verification and warm rebuilds; prints ratios measured in this one run.
+
+1. Cold: a full verification with an empty cache, against the ideal of the
+   commands' own run times spread over the cores: wall / (sum(command seconds) / jobs).
+   Target: <= 1.3.
+2. Warm: `mkdocs build` with the faqkb plugin and nothing changed (every result
+   cached) against a plain `mkdocs build` of the very same rendered pages without
+   the plugin. Target: <= 1.2. Each side is run REPEAT times; medians are compared.
+
+Run with `make bench` (or `.venv/bin/python bench/verify.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from faqkb.loader import load_kb  # noqa: E402
+from faqkb.problems import ContentError  # noqa: E402
+from faqkb.project import Project  # noqa: E402
+from faqkb.verify import verify_kb  # noqa: E402
+
+REPEAT = 5
+COLD_TARGET = 1.3
+WARM_TARGET = 1.2
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def cold(project: Project, jobs: int) -> tuple[float, float, int]:
+    """Wall time of a cache-less verification, and the commands' own summed time."""
+    kb = load_kb(project.faq_dir, project.snippets_dir)
+    start = time.monotonic()
+    report = verify_kb(kb, project, jobs=jobs, use_cache=False)
+    wall = time.monotonic() - start
+    own = sum(c.seconds for er in report.results.values() for c in er.commands)
+    if not report.ok:
+        bad = [f"{er.entry}[{c.index}]" for er in report.results.values() for c in er.commands if not c.ok]
+        print(f"warning: {len(bad)} commands failed: {', '.join(bad[:10])}", file=sys.stderr)
+    n = sum(len(er.commands) for er in report.results.values())
+    return wall, own, n
+
+
+def _mkdocs(config: Path, site: Path) -> float:
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)],
+                   cwd=config.parent, env=ENV, check=True, timeout=600, capture_output=True)
+    return time.monotonic() - start
+
+
+def warm(work: Path) -> tuple[float, float]:
+    """Median seconds of a warm plugin build and of a plain build of the same pages."""
+    rendered = work / "rendered"
+    subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(rendered)], cwd=work,
+                   env=ENV, check=True, timeout=3600, capture_output=True)
+    cfg = yaml.safe_load((work / "mkdocs.yml").read_text())
+    cfg["plugins"] = [p for p in cfg.get("plugins", []) if not (p == "faqkb" or
+                                                                 (isinstance(p, dict) and "faqkb" in p))]
+    cfg["docs_dir"] = str(rendered)
+    plain = work / "mkdocs-plain.yml"
+    plain.write_text(yaml.safe_dump(cfg))
+    with_plugin, without = [], []
+    for i in range(REPEAT):
+        with_plugin.append(_mkdocs(work / "mkdocs.yml", work / f"site-a{i}"))
+        without.append(_mkdocs(plain, work / f"site-b{i}"))
+    return statistics.median(with_plugin), statistics.median(without)
+
+
+def main() -> int:
+    jobs = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="faqkb-bench-") as tmp:
+        work = Path(tmp)
+        shutil.copy(REPO / "mkdocs.yml", work)
+        shutil.copytree(REPO / "docs", work / "docs")
+        shutil.copytree(REPO / "snippets", work / "snippets")
+        project = Project.discover(work)
+        try:
+            wall, own, n = cold(project, jobs)
+        except ContentError as exc:
+            print(f"bench: the knowledge base is invalid; run `faqkb lint` first\n{exc}", file=sys.stderr)
+            return 2
+        ideal = own / jobs
+        cold_ratio = wall / ideal if ideal else float("nan")
+        print(f"cold: {n} commands, wall {wall:.2f} s, commands' own time {own:.2f} s over {jobs} cores "
+              f"= ideal {ideal:.2f} s; ratio {cold_ratio:.2f} (target <= {COLD_TARGET})")
+        a, b = warm(work)
+        warm_ratio = a / b
+        print(f"warm: plugin build (all cached) {a:.2f} s vs plain mkdocs build {b:.2f} s "
+              f"(median of {REPEAT}); ratio {warm_ratio:.2f} (target <= {WARM_TARGET})")
+    ok = cold_ratio <= COLD_TARGET and warm_ratio <= WARM_TARGET
+    print("bench: " + ("within targets" if ok else "OUTSIDE TARGETS"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
