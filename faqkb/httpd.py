@@ -1,0 +1,637 @@
+"""A private Apache httpd 2.4 per entry: the config a reader writes, really loaded and served.
+
+An entry's ``httpd:`` block (:class:`faqkb.model.Httpd`) gives the directives a reader puts in
+httpd.conf, with the paths and ports a reader uses. :class:`HttpdBackend` writes a private base
+config into the sandbox, puts the entry's text in its own file ``conf/entry.conf`` (so httpd's
+"Syntax error on line N of .../entry.conf" is the reader's line N) and starts Debian's
+``/usr/sbin/apache2`` in the foreground in its own process group.
+
+Sandbox layout (``S`` = the sandbox; the runner puts fixtures and snippets in ``S``)::
+
+    S/conf/httpd.conf   base config (ServerRoot S, PidFile, Mutex, ErrorLog, modules, ...)
+    S/conf/entry.conf   the entry's config, ports and paths rewritten, lines kept 1:1
+    S/logs/error_log    the main error log (LogLevel info: handshake failures appear here)
+    S/run/              pid file, mutexes, shmcb session cache, mod_cgid socket
+    S/htdocs/           DocumentRoot, with an index.html ("It works!")
+    S/cgi-bin/          for CGI scripts (written from ``files``; made executable)
+    S/bin/apachectl     wrapper (also apache2ctl, httpd, apache2): the reader's commands work as is
+    S/modules           symlink to /usr/lib/apache2/modules (``LoadModule x modules/mod_x.so``)
+
+Reader paths rewritten in the entry's config, at path boundaries (longest prefix first; the
+entry's ``paths`` win). Key, certificate and config dirs all map to ``S`` itself, where the
+fixtures, snippets and ``files`` are::
+
+    /etc/ssl/certs  /etc/ssl/private  /etc/pki/tls/certs  /etc/pki/tls/private   -> S
+    /etc/apache2  /etc/httpd  /etc/httpd/conf  /usr/local/apache{,2}/conf         -> S
+      ... and their ssl.crt ssl.key ssl.crl ssl.csr ssl.prm ssl subdirs          -> S
+    /usr/local/bin  (SSLPassPhraseDialog exec:/usr/local/bin/passphrase.sh)       -> S
+    /var/www/html  /usr/local/apache{,2}/htdocs                                   -> S/htdocs
+    /usr/lib/cgi-bin  /var/www/cgi-bin  /usr/local/apache{,2}/cgi-bin             -> S/cgi-bin
+    /var/log/apache2  /var/log/httpd  /usr/local/apache{,2}/logs                  -> S/logs
+    /var/run/apache2  /run/apache2  /var/run/httpd  /run/httpd  /var/lock/apache2 -> S/run
+    /var/cache/apache2  /var/cache/httpd                                          -> S/cache
+    /usr/local/apache{,2}/modules  /etc/httpd/modules                             -> S/modules
+
+A ``files`` name is sandbox-relative, or a reader path mapped by the same table
+(``/usr/lib/cgi-bin/env.cgi`` -> ``S/cgi-bin/env.cgi``); files under a cgi-bin dir or starting
+with ``#!`` are made executable. So ``SSLCertificateFile /etc/ssl/certs/server.crt`` loads
+``S/server.crt``. Debian's envvars (``${APACHE_LOG_DIR}``, ``${APACHE_RUN_DIR}``,
+``${APACHE_LOCK_DIR}``, ``${APACHE_PID_FILE}``, ``${APACHE_RUN_USER}``,
+``${APACHE_RUN_GROUP}``) are defined too. The base config has ``LogLevel info``; an entry that
+sets ``LogLevel warn`` hides the info-level handshake failures, as it would for a reader.
+
+Ports: ``Listen 443`` (also ``Listen 0.0.0.0:443``, ``Listen [::]:443 https``) becomes
+``Listen 127.0.0.1:<https port> https``; ``Listen 80`` the plain HTTP port; any other listened
+port a free port of its own (placeholder ``port_<N>``). ``<VirtualHost *:443>``,
+``<VirtualHost _default_:443>``, ``NameVirtualHost``, ``ServerName host:443`` and
+``https://localhost/`` URLs follow; a specific address in ``<VirtualHost>`` becomes 127.0.0.1.
+A config without any ``Listen`` gets ``Listen 127.0.0.1:<https port> https`` from the base.
+
+httpd runs as root and drops its workers to ``User nobody``/``Group nogroup`` (httpd refuses to
+serve as root unless rebuilt with BIG_SECURITY_HOLE), so the sandbox is made 0755 and everything
+written here is world-readable; the sandbox's parent directories must be searchable by others
+(``tempfile.mkdtemp()`` under /tmp is). Pass phrases: with ``passphrase`` set, the builtin
+dialog reads it from httpd's stdin (a pipe; OpenSSL falls back to stdin without a terminal), so
+both ``SSLPassPhraseDialog builtin`` and ``exec:`` helpers from ``files`` work.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from faqkb.model import Httpd
+
+APACHE2 = Path("/usr/sbin/apache2")
+MODULES_DIR = Path("/usr/lib/apache2/modules")
+#: Modules compiled into Debian's apache2: LoadModule would be an error.
+BUILTIN_MODULES = frozenset({"core", "so", "watchdog", "http", "log_config", "logio", "version",
+                             "unixd"})
+#: What every entry gets; an entry's ``modules`` come after (an ``mpm_*`` one replaces ours).
+BASE_MODULES = ("mpm_event", "authn_core", "authz_core", "authz_host", "alias", "dir", "env",
+                "mime", "setenvif", "headers", "socache_shmcb", "ssl")
+_SYS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_POLL = 0.02
+_STOP_GRACE = 5.0
+
+
+class HttpdError(Exception):
+    """httpd refused the config or did not start; the message is httpd's own output, trimmed.
+
+    ``entry_line`` is the line of the entry's config httpd complained about, when it said so.
+    """
+
+    def __init__(self, message: str, entry_line: int | None = None) -> None:
+        super().__init__(message)
+        self.entry_line = entry_line
+
+
+def _apache_prefixes() -> list[tuple[str, str]]:
+    """The reader-path table of the module docstring, as (prefix, sandbox-relative dir)."""
+    table = [("/etc/ssl/certs", ""), ("/etc/ssl/private", ""), ("/etc/pki/tls/certs", ""),
+             ("/etc/pki/tls/private", ""), ("/usr/local/bin", ""),
+             ("/var/www/html", "htdocs"), ("/usr/lib/cgi-bin", "cgi-bin"),
+             ("/var/www/cgi-bin", "cgi-bin"), ("/var/log/apache2", "logs"),
+             ("/var/log/httpd", "logs"), ("/var/run/apache2", "run"), ("/run/apache2", "run"),
+             ("/var/run/httpd", "run"), ("/run/httpd", "run"), ("/var/lock/apache2", "run"),
+             ("/var/cache/apache2", "cache"), ("/var/cache/httpd", "cache"),
+             ("/etc/httpd/modules", "modules")]
+    for top in ("/usr/local/apache", "/usr/local/apache2"):
+        table += [(f"{top}/htdocs", "htdocs"), (f"{top}/cgi-bin", "cgi-bin"),
+                  (f"{top}/logs", "logs"), (f"{top}/modules", "modules")]
+    # Key and certificate dirs hold the fixtures, which live in the sandbox root.
+    for conf in ("/etc/apache2", "/etc/httpd", "/etc/httpd/conf", "/usr/local/apache/conf",
+                 "/usr/local/apache2/conf"):
+        table.append((conf, ""))
+        table += [(f"{conf}/{sub}", "") for sub in
+                  ("ssl.crt", "ssl.key", "ssl.crl", "ssl.csr", "ssl.prm", "ssl")]
+    return table
+
+
+READER_PATHS: tuple[tuple[str, str], ...] = tuple(_apache_prefixes())
+
+
+@functools.cache
+def httpd_available() -> str | None:
+    """None if apache2 (with mod_ssl) is usable here, else a one-line reason."""
+    if not os.access(APACHE2, os.X_OK):
+        return f"apache2 not installed: {APACHE2} is missing or not executable"
+    if not (MODULES_DIR / "mod_ssl.so").is_file():
+        return f"apache2 has no mod_ssl: {MODULES_DIR / 'mod_ssl.so'} is missing"
+    try:
+        _version_output()
+    except (OSError, subprocess.SubprocessError, HttpdError) as exc:
+        return f"apache2 does not run: {exc}"
+    return None
+
+
+@functools.cache
+def _version_output() -> str:
+    out = subprocess.run([str(APACHE2), "-v"], capture_output=True, text=True, timeout=10,
+                         env={"PATH": _SYS_PATH, "LANG": "C"}, start_new_session=True, cwd="/",
+                         check=False)
+    if out.returncode != 0:
+        raise HttpdError((out.stdout + out.stderr).strip())
+    return out.stdout
+
+
+def httpd_version() -> str:
+    """The installed httpd's version, e.g. ``2.4.71``."""
+    m = re.search(r"Apache/(\S+)", _version_output())
+    if not m:
+        raise HttpdError(f"cannot read the httpd version from: {_version_output().strip()}")
+    return m.group(1)
+
+
+def _free_port() -> int:
+    """A port the kernel just handed out on 127.0.0.1 (never openssl's 4433)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port != 4433:
+            return port
+
+
+def _trim(text: str, lines: int = 25) -> str:
+    kept = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return "\n".join(kept[-lines:])
+
+
+_LISTEN = re.compile(r"^(\s*Listen\s+)(?:(\[[^\]]*\]|[^\s:\[]+):)?(\d+)(?:[ \t]+(\S+))?",
+                     re.IGNORECASE)
+_VHOST = re.compile(r"^(\s*(?:<VirtualHost|NameVirtualHost)\s+)([^>\n]+?)(\s*>?\s*)$",
+                    re.IGNORECASE)
+_SERVERNAME = re.compile(r"^(\s*ServerName\s+(?:[a-z]+://)?[^\s:/]+):(\d+)", re.IGNORECASE)
+_LOCAL_URL = re.compile(r"\b(https?)://localhost(?::(443|80))?(?=[/\s\"']|$)")
+_ERRORLOG = re.compile(r"^\s*ErrorLog\s+\"?([^\"\s|][^\"\s]*)", re.IGNORECASE | re.MULTILINE)
+_ENTRY_LINE = re.compile(r"line (\d+) of (\S*?entry\.conf)")
+
+
+class HttpdBackend:
+    """One private httpd for one entry's sandbox; see the module docstring."""
+
+    def __init__(self, spec: Httpd, sandbox: Path, *, timeout: float = 30.0) -> None:
+        self.spec = spec
+        self.sandbox = Path(sandbox).resolve()
+        self.timeout = timeout
+        self.conf = self.sandbox / "conf" / "httpd.conf"
+        self.entry_conf = self.sandbox / "conf" / "entry.conf"
+        self.error_log = self.sandbox / "logs" / "error_log"
+        self.pid_file = self.sandbox / "run" / "httpd.pid"
+        self.ports: dict[int, int] = {}
+        self.https_port = 0
+        self.http_port: int | None = None
+        self.listened: set[int] = set()  # live ports httpd will listen on
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._logs: list[Path] = [self.error_log]
+        self._marks: list[dict[Path, int]] = []
+        self._prepared = False
+
+    # ----------------------------------------------------------------- context manager
+    def __enter__(self) -> HttpdBackend:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- config
+    def prepare(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Write the configs, ``files`` and wrappers; return (placeholder values, command env)."""
+        sb = self.sandbox
+        _LIVE.add(self)
+        self._check_searchable()
+        for d in ("", "conf", "logs", "run", "htdocs", "cgi-bin", "cache", "bin"):
+            (sb / d).mkdir(exist_ok=True)
+            (sb / d).chmod(0o755)
+        if not (sb / "modules").exists():
+            (sb / "modules").symlink_to(MODULES_DIR)
+        index = sb / "htdocs" / "index.html"
+        if not index.exists():
+            index.write_text("<html><body><h1>It works!</h1></body></html>\n")
+            index.chmod(0o644)
+        entry_text = self.rewrite(self.spec.config)
+        has_listen = bool(self.listened)
+        if not has_listen:
+            self.https_port = self.ports.setdefault(443, _free_port())
+            self.listened.add(self.https_port)
+        self._write(self.entry_conf, entry_text)
+        self._write(self.conf, self._base_config(listen=not has_listen))
+        for name, content in self.spec.files:
+            self._write_file(name, content)
+        for alias, ctl in (("apachectl", True), ("apache2ctl", True), ("httpd", False),
+                           ("apache2", False)):
+            self._write(sb / "bin" / alias, self._wrapper(ctl), mode=0o755)
+        self._logs = [self.error_log]
+        for m in _ERRORLOG.finditer(entry_text):
+            path = Path(m.group(1)) if m.group(1).startswith("/") else sb / m.group(1)
+            if not m.group(1).startswith("syslog") and path not in self._logs:
+                self._logs.append(path)
+        self._prepared = True
+        values: dict[str, str] = {}
+        if 443 in self.ports:
+            p = self.ports[443]
+            values |= {"server": f"localhost:{p}", "host": "localhost", "port": str(p),
+                       "url": f"https://localhost:{p}/"}
+        if self.http_port:
+            p = self.http_port
+            values |= {"http_server": f"localhost:{p}", "http_port": str(p),
+                       "http_url": f"http://localhost:{p}/"}
+            values.setdefault("host", "localhost")
+        values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
+        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', _SYS_PATH)}", **self._apache_env()}
+        return values, env
+
+    def rewrite(self, text: str) -> str:
+        """The entry's config with the reader's ports and paths made live; lines stay 1:1."""
+        listened = self.listened = set()
+        out = []
+        for line in self._rewrite_paths(text).split("\n"):
+            m = _LISTEN.match(line)
+            if m:
+                reader_port = int(m.group(3))
+                port = self._port(reader_port)
+                if port in listened:  # 0.0.0.0:443 and [::]:443 both become 127.0.0.1:port
+                    out.append(f"# faqkb: already listening on 127.0.0.1:{port}: {line.strip()}")
+                    continue
+                listened.add(port)
+                proto = m.group(4) or ("https" if reader_port == 443 else "")
+                line = f"{m.group(1)}127.0.0.1:{port}{' ' + proto if proto else ''}" + \
+                    line[m.end():]
+            elif m := _VHOST.match(line):
+                addrs = " ".join(self._vhost_addr(a) for a in m.group(2).split())
+                line = f"{m.group(1)}{addrs}{m.group(3)}"
+            elif m := _SERVERNAME.match(line):
+                line = f"{m.group(1)}:{self._port(int(m.group(2)))}{line[m.end():]}"
+            line = _LOCAL_URL.sub(self._url, line)
+            out.append(line)
+        return "\n".join(out)
+
+    def _port(self, reader: int) -> int:
+        if reader not in self.ports:
+            self.ports[reader] = _free_port()
+        if reader == 443:
+            self.https_port = self.ports[reader]
+        elif reader == 80:
+            self.http_port = self.ports[reader]
+        return self.ports[reader]
+
+    def _vhost_addr(self, token: str) -> str:
+        host, sep, port = token.rpartition(":")
+        if not sep or not port.isdigit() or (":" in host and not host.startswith("[")):
+            return token  # "*", "_default_", a bare address: no port to rewrite
+        if host not in ("*", "_default_"):
+            host = "127.0.0.1"
+        return f"{host}:{self._port(int(port))}"
+
+    def _url(self, m: re.Match[str]) -> str:
+        reader = int(m.group(2) or (443 if m.group(1) == "https" else 80))
+        return f"{m.group(1)}://localhost:{self._port(reader)}"
+
+    def _path_table(self) -> list[tuple[str, str]]:
+        entry = [(p.rstrip("/"), self._safe_rel(rel)) for p, rel in self.spec.paths]
+        return sorted(entry + list(READER_PATHS), key=lambda t: -len(t[0]))
+
+    def _rewrite_paths(self, text: str) -> str:
+        table = dict(reversed(self._path_table()))  # longest (and entry) prefix wins
+        alt = "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True))
+        rx = re.compile(rf"(?<![\w.\-/~}}])({alt})(?=[/\s\"'>()]|$)", re.MULTILINE)
+        return rx.sub(lambda m: str(self.sandbox / table[m.group(1)]).rstrip("/"), text)
+
+    def _safe_rel(self, rel: str) -> str:
+        rel = rel.strip().lstrip("/").removeprefix("./")
+        if ".." in Path(rel).parts:
+            raise HttpdError(f"httpd.paths: {rel!r} leaves the sandbox")
+        return rel
+
+    def _sandbox_path(self, name: str) -> Path:
+        """Where a ``files`` name lands: relative to the sandbox, or a reader path mapped."""
+        if name.startswith("/"):
+            for prefix, rel in self._path_table():
+                if name == prefix or name.startswith(prefix + "/"):
+                    return self.sandbox / rel / name[len(prefix):].lstrip("/")
+            raise HttpdError(f"httpd.files: {name!r} is under no known reader path; "
+                             "use a sandbox-relative name or add it to httpd.paths")
+        return self.sandbox / self._safe_rel(name)
+
+    def _write_file(self, name: str, content: str) -> None:
+        path = self._sandbox_path(name)
+        for parent in reversed(path.relative_to(self.sandbox).parents):
+            (self.sandbox / parent).mkdir(exist_ok=True)
+            (self.sandbox / parent).chmod(0o755)
+        executable = content.startswith("#!") or "cgi-bin" in path.relative_to(self.sandbox).parts
+        self._write(path, content, mode=0o755 if executable else 0o644)
+
+    @staticmethod
+    def _write(path: Path, text: str, mode: int = 0o644) -> None:
+        path.write_text(text if text.endswith("\n") else text + "\n")
+        path.chmod(mode)
+
+    def _check_searchable(self) -> None:
+        # Workers run as nobody: every directory above the sandbox must let others through.
+        for parent in self.sandbox.parents:
+            if not os.stat(parent).st_mode & 0o001:
+                raise HttpdError(f"{parent} is not searchable by others, so httpd's workers "
+                                 f"(User nobody) cannot reach {self.sandbox}; make sandboxes "
+                                 "under a world-searchable directory such as /tmp")
+
+    def _module_lines(self) -> list[str]:
+        wanted = [m.removeprefix("mod_").removesuffix("_module") for m in self.spec.modules]
+        base = [m for m in BASE_MODULES
+                if not (m.startswith("mpm_") and any(w.startswith("mpm_") for w in wanted))]
+        lines = []
+        for name in dict.fromkeys(base + wanted):
+            if name in BUILTIN_MODULES:
+                continue
+            so = MODULES_DIR / f"mod_{name}.so"
+            if not so.is_file():
+                raise HttpdError(f"httpd.modules: no module {name!r} ({so} does not exist)")
+            lines.append(f"LoadModule {name}_module {so}")
+        return lines
+
+    def _base_config(self, *, listen: bool) -> str:
+        sb = self.sandbox
+        lines = [
+            "# faqkb: private httpd for one sandbox; the entry's config is Included at the end.",
+            f'ServerRoot "{sb}"',
+            f'DefaultRuntimeDir "{sb}/run"',
+            f'PidFile "{self.pid_file}"',
+            f"Mutex file:{sb}/run default",
+            f'ErrorLog "{self.error_log}"',
+            "LogLevel info",
+            *self._module_lines(),
+            "User nobody",
+            "Group nogroup",
+            "ServerName localhost",
+            "TypesConfig /etc/mime.types",
+            f'DocumentRoot "{sb}/htdocs"',
+            "DirectoryIndex index.html",
+            "<Directory />\n    AllowOverride None\n    Require all denied\n</Directory>",
+            f'<Directory "{sb}/htdocs">\n    Require all granted\n</Directory>',
+            f'<Directory "{sb}/cgi-bin">\n    AllowOverride None\n    Options None\n'
+            "    Require all granted\n</Directory>",
+            'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
+            f'CustomLog "{sb}/logs/access_log" common',
+            f"SSLSessionCache shmcb:{sb}/run/ssl_scache(512000)",
+            f'<IfModule cgid_module>\n    ScriptSock "{sb}/run/cgisock"\n</IfModule>',
+            # Small pools: two cores are shared by many parallel entries.
+            "<IfModule mpm_event_module>\n    StartServers 1\n    ServerLimit 2\n"
+            "    ThreadsPerChild 10\n    MaxRequestWorkers 20\n    MinSpareThreads 5\n"
+            "    MaxSpareThreads 20\n</IfModule>",
+            "<IfModule mpm_prefork_module>\n    StartServers 2\n    MinSpareServers 1\n"
+            "    MaxSpareServers 4\n</IfModule>",
+        ]
+        if listen:
+            lines.append(f"Listen 127.0.0.1:{self.https_port} https")
+        lines.append(f'Include "{self.entry_conf}"')
+        return "\n".join(lines)
+
+    def _apache_env(self) -> dict[str, str]:
+        sb = self.sandbox
+        return {"APACHE_RUN_DIR": f"{sb}/run", "APACHE_LOCK_DIR": f"{sb}/run",
+                "APACHE_PID_FILE": str(self.pid_file), "APACHE_LOG_DIR": f"{sb}/logs",
+                "APACHE_RUN_USER": "nobody", "APACHE_RUN_GROUP": "nogroup"}
+
+    def _wrapper(self, ctl: bool) -> str:
+        env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self._apache_env().items())
+        ctl_map = ('case "$1" in\n'
+                   '  configtest) shift; set -- -t "$@" ;;\n'
+                   '  start|stop|restart|graceful|graceful-stop) a=$1; shift; set -- -k "$a" "$@" ;;\n'
+                   "esac\n") if ctl else ""
+        return (f"#!/bin/bash\n# faqkb: {'apachectl' if ctl else 'httpd'} for the private httpd "
+                f"of this sandbox\n{env}\nexport PATH={shlex.quote(_SYS_PATH)}\n{ctl_map}"
+                "args=()\n"
+                "while [ $# -gt 0 ]; do\n"
+                "  case \"$1\" in\n"
+                "    -f|-d) shift; [ $# -gt 0 ] && shift ;;  # the reader's paths: ours win\n"
+                "    -f?*|-d?*) shift ;;\n"
+                "    *) args+=(\"$1\"); shift ;;\n"
+                "  esac\n"
+                "done\n"
+                f"exec {APACHE2} -d {shlex.quote(str(self.sandbox))} "
+                f"-f {shlex.quote(str(self.conf))} \"${{args[@]}}\"\n")
+
+    def loaded_config(self) -> str:
+        """The config text httpd loads: the base file, then the entry's file, substituted."""
+        parts = []
+        for path in (self.conf, self.entry_conf):
+            text = path.read_text() if path.exists() else ""
+            parts.append(f"# ===== {path} =====\n{text}")
+        return "\n".join(parts)
+
+    # ----------------------------------------------------------------- lifecycle
+    def _run_env(self) -> dict[str, str]:
+        return {"PATH": _SYS_PATH, "LANG": "C", **self._apache_env()}
+
+    def _cmd(self, *args: str) -> list[str]:
+        return [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.conf), *args]
+
+    def config_test(self) -> str:
+        """Run httpd's config test; return its run-time config dump, or raise HttpdError."""
+        if not self._prepared:
+            self.prepare()
+        # The config test is quick but gets at least 10 s: ``timeout`` bounds the start-up
+        # wait, and a tiny one (a test of that wait) must not fail the test first.
+        limit = max(self.timeout, 10.0)
+        try:
+            out = subprocess.run(self._cmd("-t", "-D", "DUMP_RUN_CFG"), capture_output=True,
+                                 text=True, errors="replace", timeout=limit,
+                                 env=self._run_env(), cwd=self.sandbox, start_new_session=True,
+                                 check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise HttpdError(f"apache2 -t did not finish within {limit:g}s") from exc
+        text = out.stdout + out.stderr
+        if out.returncode != 0:
+            raise self._error(text)
+        m = re.search(r'^PidFile: "([^"]+)"', out.stdout, re.MULTILINE)
+        if m:
+            self.pid_file = Path(m.group(1))
+        return out.stdout
+
+    def _error(self, text: str) -> HttpdError:
+        m = _ENTRY_LINE.search(text)
+        return HttpdError(_trim(text) or "httpd failed without a message",
+                          int(m.group(1)) if m else None)
+
+    def start(self) -> None:
+        """Config test, then httpd in the foreground; return once every port accepts."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self.config_test()
+        mark = self.log_mark()
+        startup = self.sandbox / "logs" / "startup.out"
+        with open(startup, "wb") as out:
+            self._proc = subprocess.Popen(
+                self._cmd("-DFOREGROUND"), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE if self.spec.passphrase is not None else subprocess.DEVNULL,
+                env=self._run_env(), cwd=self.sandbox, start_new_session=True)
+        if self.spec.passphrase is not None and self._proc.stdin:
+            self._feed(self._proc.stdin, self.spec.passphrase)
+        deadline = time.monotonic() + self.timeout
+        ports = sorted(self.listened)
+        while True:
+            if self._proc.poll() is not None:
+                text = self.log_since(mark) + "\n" + startup.read_text(errors="replace")
+                self.stop()
+                raise self._error("\n".join(ln for ln in text.splitlines()
+                                            if not re.search(r":(info|debug|trace\d)\]", ln)))
+            if self._ready(ports):
+                return
+            if time.monotonic() > deadline:
+                tail = _trim(self.log_since(mark) + "\n" + startup.read_text(errors="replace"))
+                self.stop()
+                raise HttpdError(f"httpd did not accept connections on 127.0.0.1:{ports} within "
+                                 f"{self.timeout:g}s\n{tail}".strip())
+            time.sleep(_POLL)
+
+    @staticmethod
+    def _feed(pipe: IO[bytes], passphrase: str) -> None:
+        # mod_ssl may ask more than once (a retry, several keys); a pipe buffers all of it.
+        with contextlib.suppress(OSError):
+            pipe.write((passphrase + "\n").encode() * 3)
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+    def _ready(self, ports: list[int]) -> bool:
+        # The pid file is written only after post-config (SSL init included) succeeded; a
+        # port alone may accept while httpd is about to die of a key/cert mismatch. The ports
+        # are checked in /proc/net/tcp, not by connecting: a probe would put a "handshake
+        # stopped" line in the error log the entry's expectations read.
+        assert self._proc is not None
+        try:
+            if int(self.pid_file.read_text().strip()) != self._proc.pid:
+                return False
+        except (OSError, ValueError):
+            return False
+        return set(ports) <= _listening()
+
+    # ----------------------------------------------------------------- logs
+    def log_mark(self) -> int:
+        """A mark for :meth:`log_since`: what every error log holds now."""
+        self._marks.append({p: p.stat().st_size if p.exists() else 0 for p in self._logs})
+        return len(self._marks) - 1
+
+    def log_since(self, mark: int) -> str:
+        """What httpd wrote to its error log(s) since ``mark`` (main log first)."""
+        sizes = self._marks[mark] if 0 <= mark < len(self._marks) else {}
+        chunks = []
+        for path in self._logs:
+            if not path.exists():
+                continue
+            with open(path, "rb") as f:
+                start = sizes.get(path, 0)
+                if start > path.stat().st_size:  # truncated or rotated
+                    start = 0
+                f.seek(start)
+                chunks.append(f.read().decode(errors="replace"))
+        return "".join(chunks)
+
+    # ----------------------------------------------------------------- stop
+    def stop(self) -> None:
+        """Stop every httpd of this sandbox (ours, and any a command started); idempotent."""
+        if self._proc is not None:
+            _stop_child(self._proc)
+            self._proc = None
+        # httpd started by a command (``apachectl start``) daemonized into a session of its
+        # own: find it by the pid file and by our unique -f path (workers carry it too).
+        for _ in range(3):
+            pids = set(self._pids_by_cmdline())
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(self.pid_file.read_text().strip())
+                if self._is_ours(pid):
+                    pids.add(pid)
+            if not pids:
+                break
+            _signal(pids, signal.SIGTERM)  # what ``apachectl -k stop`` sends
+            deadline = time.monotonic() + _STOP_GRACE
+            while (pids := {p for p in pids if _alive(p)}) and time.monotonic() < deadline:
+                time.sleep(_POLL)
+            _signal(pids, signal.SIGKILL)
+        _LIVE.discard(self)
+
+    def _is_ours(self, pid: int) -> bool:
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return str(self.conf).encode() in args and _alive(pid)
+
+    def _pids_by_cmdline(self) -> Iterator[int]:
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and self._is_ours(int(entry.name)):
+                yield int(entry.name)
+
+
+def _listening() -> set[int]:
+    """Ports in LISTEN state on 127.0.0.1 (or any address), from /proc/net/tcp."""
+    ports = set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            addr, port = fields[1].split(":")
+            if fields[3] == "0A" and addr in ("0100007F", "00000000"):
+                ports.add(int(port, 16))
+    return ports
+
+
+def _signal(pids: set[int], sig: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped) has stopped all the same."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _stop_child(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM our foreground httpd, then SIGKILL its whole process group, then reap it.
+
+    The group is killed before the parent is reaped: its unreaped pid keeps the group id
+    from being reused, so the SIGKILL cannot reach anyone else's processes.
+    """
+    if proc.returncode is not None:
+        return  # already reaped: its pid may be someone else's now; stop() scans for leftovers
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + _STOP_GRACE
+    while _alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(_POLL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # workers, the cgid daemon, piped loggers
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=_STOP_GRACE)
+    if proc.stdin:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+
+
+#: Backends that may have an httpd running (strong references: a dropped backend is still
+#: stopped at exit).
+_LIVE: set[HttpdBackend] = set()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Leave no httpd behind when the interpreter exits without stopping a backend."""
+    for backend in list(_LIVE):
+        with contextlib.suppress(Exception):
+            backend.stop()
