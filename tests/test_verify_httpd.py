@@ -1,0 +1,72 @@
+"""The runner with the httpd backend: real Apache httpd 2.4 behind an entry's commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from faqkb.httpd import httpd_available
+from tests.kbutil import MINIMAL, make_project
+from tests.test_verify import faqkb
+
+pytestmark = pytest.mark.skipif(httpd_available() is not None, reason=str(httpd_available()))
+
+ENTRY = MINIMAL.format(id="envvars") + """\
+httpd:
+  modules: [cgid]
+  fixtures: [server]
+  config: |
+    Listen 443
+    <VirtualHost *:443>
+        SSLEngine on
+        SSLCertificateFile /etc/ssl/certs/fullchain.crt
+        SSLCertificateKeyFile /etc/ssl/private/server.key
+        ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+        <Location /cgi-bin/>
+            SSLOptions +StdEnvVars
+        </Location>
+    </VirtualHost>
+  files:
+    /usr/lib/cgi-bin/env.cgi: |
+      #!/bin/sh
+      printf 'Content-Type: text/plain\\n\\n'
+      env | grep '^SSL_' | sort
+commands:
+  - fixtures: [ca]
+    scenario: httpd
+    run: curl -sS --cacert ca.crt {{ url }}cgi-bin/env.cgi
+    expect:
+      stdout: ['^SSL_PROTOCOL=TLSv1\\.[23]$', '^SSL_CIPHER=']
+      server_log_not: ['AH00526']
+"""
+
+
+def _apache_processes() -> str:
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
+    return "\n".join(ln for ln in ps.stdout.splitlines() if "faqkb-" in ln and "apache2" in ln)
+
+
+def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"envvars": ENTRY})
+    res = faqkb(project, "verify", "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert json.loads(res.stdout)["commands"][0]["status"] == "passed"
+    assert _apache_processes() == ""
+    out = tmp_path / "out"
+    faqkb(project, "render", "--out", str(out))
+    page = (out / "faq" / "certificates.md").read_text()
+    assert "SSLCertificateFile /etc/ssl/certs/fullchain.crt" in page  # what a reader writes
+    assert "SSL_PROTOCOL=TLSv1." in page  # what the CGI really printed
+    assert "Loaded by Apache httpd 2.4" in page
+
+
+def test_wrong_directive_fails_with_httpds_message(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"envvars": ENTRY.replace("SSLEngine on", "SSLEngin on")})
+    res = faqkb(project, "verify")
+    assert res.returncode == 1
+    assert "Invalid command 'SSLEngin'" in res.stderr
+    assert "entry 'envvars', command 1 FAILED" in res.stderr
+    assert _apache_processes() == ""
