@@ -6,7 +6,15 @@ PASSPHRASE is the pass phrase of every encrypted fixture.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pki imports cryptography: only at run time, inside materialize's callers
+    from faqkb.pki import Pki
 
 PASSPHRASE = "secret"
 
@@ -41,3 +49,91 @@ FIXTURES: dict[str, FixtureSpec] = {
     "expired": FixtureSpec(("expired.key", "expired.crt"), "an expired certificate for localhost"),
     "weak-key": FixtureSpec(("weak.key", "weak.crt"), "a 1024-bit RSA key and its certificate"),
 }
+
+
+def _contents(name: str, pki: Pki) -> dict[str, bytes]:
+    """File name -> bytes for fixture ``name`` (what :data:`FIXTURES` lists, in that order)."""
+    if name == "ca":
+        return {"ca.crt": pki.root.cert_pem()}
+    if name == "ca-key":
+        return {"ca.crt": pki.root.cert_pem(), "ca.key": pki.root.key_pem()}
+    if name == "intermediate":
+        return {"intermediate.crt": pki.intermediate.cert_pem()}
+    if name == "server":
+        leaf = pki.leaf("server")
+        return {
+            "server.key": leaf.key_pem(),
+            "server.crt": leaf.cert_pem(),
+            "chain.crt": leaf.chain_pem(),
+            "fullchain.crt": leaf.fullchain_pem(),
+        }
+    if name == "encrypted-key":
+        # Same key and certificate as "server": stripping the pass phrase gives server.key back.
+        leaf = pki.leaf("server")
+        return {"server.key": leaf.key_pem(PASSPHRASE), "server.crt": leaf.cert_pem()}
+    if name == "csr":
+        return {"server.key": pki.leaf("server").key_pem(), "server.csr": pki.csr()}
+    if name == "other-key":
+        # A pooled key no certificate of the PKI is made for.
+        from cryptography.hazmat.primitives import serialization
+
+        key = pki.key("other")
+        return {
+            "other.key": key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        }
+    if name == "client":
+        leaf = pki.leaf("client")
+        return {
+            "client.key": leaf.key_pem(),
+            "client.crt": leaf.cert_pem(),
+            "client.p12": leaf.pkcs12(PASSPHRASE, [pki.root.cert]),
+        }
+    if name == "self-signed":
+        leaf = pki.leaf("self-signed")
+        return {"selfsigned.key": leaf.key_pem(), "selfsigned.crt": leaf.cert_pem()}
+    if name == "expired":
+        leaf = pki.leaf("expired")
+        return {"expired.key": leaf.key_pem(), "expired.crt": leaf.cert_pem()}
+    if name == "weak-key":
+        leaf = pki.leaf("weak")
+        return {"weak.key": leaf.key_pem(), "weak.crt": leaf.cert_pem()}
+    raise KeyError(name)
+
+
+def materialize(names: Iterable[str], dest: Path, pki: Pki) -> list[Path]:
+    """Write the files of the named fixtures into ``dest`` and return their paths.
+
+    Files are written fresh (overwriting), mode 0644 -- keys too, because httpd reads them as
+    ``nobody`` in the sandbox; this is a throw-away test PKI. Names are applied in order, a
+    later fixture overwriting a file of an earlier one. Each returned path appears once.
+    Unknown names raise :class:`KeyError` naming the known ones. The bytes are memoised in
+    ``pki``, so every sandbox of a run gets the same, matching files.
+    """
+    names = list(names)
+    unknown = [n for n in names if n not in FIXTURES]
+    if unknown:
+        raise KeyError(f"unknown fixture(s) {unknown}; known: {sorted(FIXTURES)}")
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in names:
+        files = pki.cached(f"fixture:{name}", partial(_contents, name, pki))
+        for fname in FIXTURES[name].files:
+            path = dest / fname
+            _write(path, files[fname])
+            if path not in written:
+                written.append(path)
+    return written
+
+
+def _write(path: Path, data: bytes) -> None:
+    # Replace rather than write through: a read-only or foreign-owned leftover is not reused.
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o644)  # the umask may have taken bits away
