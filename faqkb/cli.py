@@ -266,7 +266,7 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
     from faqkb.tlsserver.server import serve
 
     try:
-        serve(scenario, port)
+        serve(scenario, port, log=sys.stderr)
     except OSError as exc:
         _die(f"faqkb: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", EXIT_FAILED)
 
@@ -310,8 +310,16 @@ def new(entry_id: str, section: str, question: str) -> None:
     click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
 
 
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Entry point that turns stray internal errors into one clear line, not a traceback."""
+    import signal
+
+    # A CI runner's cancel (SIGTERM) cleans up exactly like Ctrl-C.
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         main(standalone_mode=True)
     except KeyboardInterrupt:

@@ -13,9 +13,10 @@ import datetime as dt
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,6 +52,8 @@ class RunContext:
     httpd_problem: str | None = None
     keep_sandboxes: bool = False
     on_command: Callable[[Entry, int, CommandResult], None] | None = None
+    #: Set on Ctrl-C: running commands are killed, remaining ones skipped, servers stopped.
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -148,7 +151,9 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
                         httpd_error = display(str(exc))
         env = sandbox.sandbox_env(box, extra_env)
         for index, cmd in enumerate(entry.commands):
-            if cmd.scenario == HTTPD and httpd_error is not None:
+            if ctx.cancel.is_set():
+                res = CommandResult(index=index, status=UNVERIFIED, reason="interrupted")
+            elif cmd.scenario == HTTPD and httpd_error is not None:
                 status = UNVERIFIED if ctx.httpd_problem else FAILED
                 why = httpd_error if ctx.httpd_problem else f"httpd did not start: {httpd_error}"
                 res = CommandResult(index=index, status=status, reason=why,
@@ -193,7 +198,7 @@ def _run_command(
     values.setdefault("cafile", str(box / "ca.crt"))
     mark = server.log_mark() if server else 0
     proc = sandbox.run(placeholders.for_run(cmd.run, values), box, env, stdin=cmd.stdin,
-                       timeout=cmd.timeout)
+                       timeout=cmd.timeout, cancel=ctx.cancel)
     log = None
     if server:
         deadline = time.monotonic() + _LOG_SETTLE

@@ -15,6 +15,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +80,12 @@ def run(
     *,
     stdin: str | None = None,
     timeout: float = 30.0,
+    cancel: threading.Event | None = None,
 ) -> ProcessResult:
-    """Run ``command`` with bash in ``cwd``; never raises for the command's own failures."""
+    """Run ``command`` with bash in ``cwd``; never raises for the command's own failures.
+
+    Setting ``cancel`` (on Ctrl-C) ends the command like a timeout: its group is killed.
+    """
     start = time.monotonic()
     proc = subprocess.Popen(
         [*SHELL, command],
@@ -113,7 +118,7 @@ def run(
                 exited_at = now
             if exited_at is not None and now - exited_at > _GRACE:
                 break
-            if now >= deadline:
+            if now >= deadline or (cancel is not None and cancel.is_set()):
                 timed_out = True
                 break
             wait = min(deadline - now, 0.05 if exited_at is None else _GRACE)

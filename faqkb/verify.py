@@ -167,6 +167,9 @@ def verify_kb(
                     if progress:
                         progress(_progress_line(done, len(todo), futures[fut], er))
             except BaseException:
+                # Ctrl-C: stop queued entries, kill running commands; the `with` blocks then
+                # wait for each entry to tear down its httpd, listeners and sandbox.
+                ctx.cancel.set()
                 for f in futures:
                     f.cancel()
                 raise
