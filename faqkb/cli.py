@@ -62,7 +62,7 @@ def main() -> None:
       faqkb lint                 check every entry, list every problem
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
-      faqkb try ENTRY_ID          re-run one entry and show its output
+      faqkb try ENTRY_ID         re-run one entry and show its output
     """
 
 
@@ -321,11 +321,15 @@ def run() -> None:
     # A CI runner's cancel (SIGTERM) cleans up exactly like Ctrl-C.
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
-        main(standalone_mode=True)
-    except KeyboardInterrupt:
+        code = main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         _die("faqkb: interrupted; nothing half-written was kept", 130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except FaqkbError as exc:
         _die(f"faqkb: {exc}")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
