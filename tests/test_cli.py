@@ -60,3 +60,15 @@ def test_new_creates_a_lintable_entry(tmp_path: Path) -> None:
     assert run(["lint"], project).returncode == 0
     again = run(["new", "my-q", "--section", "certificates", "--question", "x"], project)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_contributing_guide_names_every_fixture_scenario_and_placeholder() -> None:
+    from faqkb.fixtures import FIXTURES
+    from faqkb.placeholders import NAMES
+    from faqkb.tlsserver.scenarios import SCENARIOS
+
+    guide = (REPO / "docs" / "contributing.md").read_text()
+    missing = [f"fixture {n}" for n in FIXTURES if f"`{n}`" not in guide]
+    missing += [f"scenario {n}" for n in SCENARIOS if f"`{n}`" not in guide]
+    missing += [f"placeholder {n}" for n in NAMES if f"{{{{ {n} }}}}" not in guide]
+    assert not missing, f"docs/contributing.md does not document: {missing}"
