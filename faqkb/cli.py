@@ -32,13 +32,18 @@ def _project(faq_dir: str | None = None) -> Project:
         _die(f"faqkb: {exc}")
 
 
-def _load(project: Project) -> Any:
+def _load(project: Project, only: list[str] | None = None) -> Any:
     from faqkb.loader import load_kb
 
     try:
-        return load_kb(project.faq_dir, project.snippets_dir)
+        kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
     except ContentError as exc:
         _report_problems(exc)
+    if kb.problems:
+        files = sorted({p.path for p in kb.problems})
+        click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected "
+                   "or in see_also (run `faqkb lint`); running the selected entries", err=True)
+    return kb
 
 
 def _report_problems(exc: ContentError) -> NoReturn:
@@ -183,7 +188,7 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     from faqkb.verify import verify_kb
 
     project = _project()
-    kb = _load(project)
+    kb = _load(project, list(only) if only else None)
     ids = _known_ids(kb, only) if only else None
     progress = None if as_json else (lambda m: click.echo(m, err=True))
     report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not no_cache, progress=progress,
@@ -223,7 +228,7 @@ def try_(entry_id: str, keep: bool) -> None:
     from faqkb.verify import verify_kb
 
     project = _project()
-    kb = _load(project)
+    kb = _load(project, [entry_id])
     _known_ids(kb, (entry_id,))
 
     def show_command(entry: Any, index: int, res: Any) -> None:

@@ -26,6 +26,7 @@ from faqkb.tlsserver.scenarios import SCENARIOS
 SECTIONS_FILE = "_sections.yml"
 TAGS_FILE = "_tags.yml"
 HTTPD_SCENARIO = "httpd"
+_SEE_ALSO = "unknown see_also entry"
 _PATTERN_FIELDS = (
     "stdout",
     "stderr",
@@ -325,8 +326,14 @@ def _check_entry(
     return problems
 
 
-def load_kb(faq_dir: Path, snippets_dir: Path | None = None) -> KnowledgeBase:
-    """Load every entry below ``faq_dir``; raise :class:`ContentError` listing every problem."""
+def load_kb(
+    faq_dir: Path, snippets_dir: Path | None = None, *, only: list[str] | None = None
+) -> KnowledgeBase:
+    """Load every entry below ``faq_dir``; raise :class:`ContentError` listing every problem.
+
+    With ``only``, problems in other files are tolerated (kept in ``kb.problems``), so one
+    author's unfinished entry does not stop another from running theirs.
+    """
     faq_dir = Path(faq_dir)
     problems: list[Problem] = []
     if not faq_dir.is_dir():
@@ -371,13 +378,30 @@ def load_kb(faq_dir: Path, snippets_dir: Path | None = None) -> KnowledgeBase:
             if not isinstance(other, str):
                 continue
             if other not in known:
-                problems.append(_unknown(doc, ("see_also", i), "see_also entry", other, known))
+                hint = difflib.get_close_matches(other, known, n=1)
+                fix = f"did you mean {hint[0]!r}?" if hint else f"there is no {other}.yml in {faq_dir}"
+                problems.append(doc.problem(("see_also", i), f"{_SEE_ALSO} {other!r}; {fix}"))
             elif other == Path(doc.path).stem:
                 problems.append(doc.problem(("see_also", i), "an entry cannot see_also itself"))
-    if problems:
-        raise ContentError(problems)
+    blocking = problems
+    if only is not None:
+        mine = {str(faq_dir / f"{i}.yml") for i in only} | {str(faq_dir / f"{i}.yaml") for i in only}
+        # A see_also to an entry not written yet does not stop its commands from running.
+        blocking = [
+            p for p in problems
+            if (p.path in mine and not p.message.startswith(_SEE_ALSO))
+            or Path(p.path).name.startswith("_")
+        ]
+        missing = [i for i in only if i not in entries and not any(p.path in mine for p in problems)]
+        for i in missing:
+            hint = difflib.get_close_matches(i, list(entries), n=3)
+            fix = f"did you mean {', '.join(hint)}?" if hint else "check the id (the file name stem)"
+            blocking.append(Problem(str(faq_dir / f"{i}.yml"), 1, 1, f"no entry {i!r}; {fix}"))
+    if blocking:
+        raise ContentError(blocking)
     return KnowledgeBase(
-        root=faq_dir, sections=sections, entries=entries, snippets_dir=snippets_dir, tags=tags or {}
+        root=faq_dir, sections=sections, entries=entries, snippets_dir=snippets_dir, tags=tags or {},
+        problems=[p for p in problems if p not in blocking],
     )
 
 

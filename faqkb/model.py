@@ -144,6 +144,8 @@ class KnowledgeBase:
     entries: dict[str, Entry]
     snippets_dir: Path | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    #: Problems tolerated in other entries when loading for a selection (``only``).
+    problems: list[Any] = field(default_factory=list)
 
     def in_section(self, section_id: str) -> list[Entry]:
         """Entries of one section, in a stable order (file name)."""

@@ -69,6 +69,12 @@ class _Display:
     def __init__(self, box: Path) -> None:
         self.box = str(box)
         self.ports: dict[str, str] = {}
+        self.paths: list[tuple[str, str]] = []
+
+    def add_paths(self, pairs: list[tuple[str, str]]) -> None:
+        """Sandbox-relative dirs and the reader paths they stand for (longest first wins)."""
+        self.paths.extend((f"{self.box}/{rel}", reader) for rel, reader in pairs if rel)
+        self.paths.sort(key=lambda p: -len(p[0]))
 
     def add_server(self, live: dict[str, str], shown: dict[str, str]) -> None:
         for name in ("port", "http_port"):
@@ -76,6 +82,8 @@ class _Display:
                 self.ports[live[name]] = shown[name]
 
     def __call__(self, text: str) -> str:
+        for live, reader in self.paths:
+            text = text.replace(live, reader)
         text = text.replace(self.box + "/", "").replace(self.box, ".")
         for live, shown in self.ports.items():
             text = re.sub(rf"(?<=[:\s]){live}\b", shown, text)
@@ -139,6 +147,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
                 _materialize(entry.httpd.fixtures, ctx, box)
                 _copy_snippets(entry.httpd.snippets, ctx, box)
                 backend = stack.enter_context(HttpdBackend(entry.httpd, box))
+                display.add_paths(_httpd_reader_paths(entry))
                 values, env_add = backend.prepare()
                 extra_env.update(env_add)
                 display.add_server(values, placeholders.NAMES)
@@ -164,6 +173,18 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             if ctx.on_command:
                 ctx.on_command(entry, index, res)
     return result
+
+
+def _httpd_reader_paths(entry: Entry) -> list[tuple[str, str]]:
+    """Where httpd's files are for a reader, so its messages name the reader's paths."""
+    from faqkb.httpd import READER_PATHS
+
+    pairs = [("conf/entry.conf", "httpd.conf"), ("modules", "/usr/lib/apache2/modules")]
+    pairs += [(rel.strip("/"), reader) for reader, rel in entry.httpd.paths] if entry.httpd else []
+    for reader, rel in READER_PATHS:
+        if rel and rel not in {p[0] for p in pairs}:
+            pairs.append((rel, reader))
+    return pairs
 
 
 def _server_for(cmd: Command, ctx: RunContext, servers: dict[str, _Server], display: _Display,
