@@ -46,7 +46,7 @@ commands:
 
 def _apache_processes() -> str:
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
-    return "\n".join(ln for ln in ps.stdout.splitlines() if "faqkb-" in ln and "apache2" in ln)
+    return "\n".join(ln for ln in ps.stdout.splitlines() if "faqkb-envvars-" in ln and "apache2" in ln)
 
 
 def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
