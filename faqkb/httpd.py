@@ -74,7 +74,8 @@ from typing import IO
 
 from faqkb.model import Httpd
 
-APACHE2 = Path("/usr/sbin/apache2")
+#: The httpd binary; FAQKB_APACHE2 points elsewhere (another layout, or none to test without).
+APACHE2 = Path(os.environ.get("FAQKB_APACHE2", "/usr/sbin/apache2"))
 MODULES_DIR = Path("/usr/lib/apache2/modules")
 #: Modules compiled into Debian's apache2: LoadModule would be an error.
 BUILTIN_MODULES = frozenset({"core", "so", "watchdog", "http", "log_config", "logio", "version",

@@ -70,3 +70,25 @@ def test_wrong_directive_fails_with_httpds_message(tmp_path: Path) -> None:
     assert "Invalid command 'SSLEngin'" in res.stderr
     assert "entry 'envvars', command 1 FAILED" in res.stderr
     assert _apache_processes() == ""
+
+
+def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    project = make_project(tmp_path, {"envvars": ENTRY})
+    env = {**os.environ, "FAQKB_APACHE2": str(tmp_path / "no-apache2"), "NO_MKDOCS_2_WARNING": "1"}
+    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "verify"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 1
+    assert "command 1 UNVERIFIED" in res.stderr and "apache2 not installed" in res.stderr
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert build.returncode == 0
+    assert "apache2 not installed" in build.stderr
+    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    assert "Not verified: apache2 not installed" in page
+    assert "Not verified: no Apache httpd was available in this build." in page
+    strict = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert strict.returncode != 0
