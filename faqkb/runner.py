@@ -27,6 +27,7 @@ from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 
 HTTPD = "httpd"
 _LOG_SETTLE = 1.0  # seconds a server may take to log what the client already saw
+_DEFAULT_PORT_URL = re.compile(r"\b(https://localhost):443\b|\b(http://localhost):80\b")
 
 
 class Listener(Protocol):
@@ -87,7 +88,8 @@ class _Display:
         text = text.replace(self.box + "/", "").replace(self.box, ".")
         for live, shown in self.ports.items():
             text = re.sub(rf"(?<=[:\s]){live}\b", shown, text)
-        return text
+        # A reader's URLs carry no default port: https://localhost:443/ is https://localhost/.
+        return _DEFAULT_PORT_URL.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 def _reference_values(listener: Listener, scenario: str) -> dict[str, str]:
