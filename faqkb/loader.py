@@ -139,7 +139,9 @@ def _schema_problems(doc: yamlsrc.Located) -> list[Problem]:
     return problems
 
 
-def _load_sections(faq_dir: Path, problems: list[Problem]) -> list[Section]:
+def _load_sections(
+    faq_dir: Path, problems: list[Problem], section_docs: dict[str, tuple[yamlsrc.Located, int]]
+) -> list[Section]:
     path = faq_dir / SECTIONS_FILE
     if not path.is_file():
         problems.append(
@@ -160,17 +162,26 @@ def _load_sections(faq_dir: Path, problems: list[Problem]) -> list[Section]:
             and isinstance(item.get("id"), str)
             and isinstance(item.get("title"), str)
             and isinstance(item.get("intro", ""), str)
-            and set(item) <= {"id", "title", "intro"}
+            and isinstance(item.get("entries", []), list)
+            and all(isinstance(x, str) for x in item.get("entries", []))
+            and set(item) <= {"id", "title", "intro", "entries"}
         )
         if not ok:
             problems.append(
-                doc.problem((i,), f"section [{i}] must be a mapping of id, title and optional intro")
+                doc.problem(
+                    (i,),
+                    f"section [{i}] must be a mapping of id, title, and optional intro and "
+                    "entries (a list of entry ids in reading order)",
+                )
             )
             continue
         if any(s.id == item["id"] for s in sections):
             problems.append(doc.problem((i, "id"), f"duplicate section id {item['id']!r}"))
             continue
-        sections.append(Section(item["id"], item["title"], item.get("intro", "")))
+        sections.append(
+            Section(item["id"], item["title"], item.get("intro", ""), tuple(item.get("entries", [])))
+        )
+        section_docs[item["id"]] = (doc, i)
     return sections
 
 
@@ -338,7 +349,8 @@ def load_kb(
     problems: list[Problem] = []
     if not faq_dir.is_dir():
         raise ContentError([Problem(str(faq_dir), 1, 1, "FAQ directory not found")])
-    sections = _load_sections(faq_dir, problems)
+    section_docs: dict[str, tuple[yamlsrc.Located, int]] = {}
+    sections = _load_sections(faq_dir, problems, section_docs)
     tags = _load_tags(faq_dir, problems)
     entries: dict[str, Entry] = {}
     pending_see_also: list[tuple[yamlsrc.Located, list[Any]]] = []
@@ -383,6 +395,15 @@ def load_kb(
                 problems.append(doc.problem(("see_also", i), f"{_SEE_ALSO} {other!r}; {fix}"))
             elif other == Path(doc.path).stem:
                 problems.append(doc.problem(("see_also", i), "an entry cannot see_also itself"))
+    for section in sections:
+        sdoc, i = section_docs[section.id]
+        for j, eid in enumerate(section.order):
+            if eid in entries and entries[eid].section != section.id:
+                problems.append(sdoc.problem((i, "entries", j),
+                                             f"entry {eid!r} is in section {entries[eid].section!r}, "
+                                             f"not {section.id!r}; move it to that section's list"))
+            elif eid not in known:
+                problems.append(sdoc.problem((i, "entries", j), f"no entry {eid!r} (no {eid}.yml)"))
     blocking = problems
     if only is not None:
         mine = {str(faq_dir / f"{i}.yml") for i in only} | {str(faq_dir / f"{i}.yaml") for i in only}

@@ -133,6 +133,8 @@ class Section:
     id: str
     title: str
     intro: str = ""
+    #: Entry ids in reading order; entries not listed follow, by file name.
+    order: tuple[str, ...] = ()
 
 
 @dataclass
@@ -148,9 +150,12 @@ class KnowledgeBase:
     problems: list[Any] = field(default_factory=list)
 
     def in_section(self, section_id: str) -> list[Entry]:
-        """Entries of one section, in a stable order (file name)."""
+        """Entries of one section: those the section lists first, in its order, then by file name."""
+        order = next((s.order for s in self.sections if s.id == section_id), ())
+        rank = {eid: i for i, eid in enumerate(order)}
         return sorted(
-            (e for e in self.entries.values() if e.section == section_id), key=lambda e: e.path.name
+            (e for e in self.entries.values() if e.section == section_id),
+            key=lambda e: (rank.get(e.id, len(rank)), e.path.name),
         )
 
     def section_of(self, entry: Entry) -> Section:

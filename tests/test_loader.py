@@ -110,3 +110,17 @@ def test_load_kb_raises_with_all_problems(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_kb(project / "docs" / "faq")
     assert len(info.value.problems) >= 3
+
+
+def test_section_entry_order(tmp_path: Path) -> None:
+    from tests.kbutil import SECTIONS
+
+    project = make_project(tmp_path, {i: MINIMAL.format(id=i) for i in ("a", "b", "c")})
+    (project / "docs" / "faq" / "_sections.yml").write_text(
+        SECTIONS.replace("  title: Certificates\n", "  title: Certificates\n  entries: [c, a]\n"))
+    kb = load_kb(project / "docs" / "faq")
+    assert [e.id for e in kb.in_section("certificates")] == ["c", "a", "b"]
+    (project / "docs" / "faq" / "_sections.yml").write_text(
+        SECTIONS.replace("  title: Certificates\n", "  title: Certificates\n  entries: [c, zz]\n"))
+    problems = lint(project / "docs" / "faq")
+    assert [(p.line, p.col) for p in problems] == [(3, 17)] and "no entry 'zz'" in problems[0].message
