@@ -123,4 +123,4 @@ def test_section_entry_order(tmp_path: Path) -> None:
     (project / "docs" / "faq" / "_sections.yml").write_text(
         SECTIONS.replace("  title: Certificates\n", "  title: Certificates\n  entries: [c, zz]\n"))
     problems = lint(project / "docs" / "faq")
-    assert [(p.line, p.col) for p in problems] == [(3, 17)] and "no entry 'zz'" in problems[0].message
+    assert [(p.line, p.col) for p in problems] == [(3, 16)] and "no entry 'zz'" in problems[0].message
