@@ -63,6 +63,14 @@ class ResultCache:
             return None
         return result if result.key == key and result.ok else None
 
+    def previous_seconds(self, entry_id: str) -> float | None:
+        """How long the entry's commands took last time (whatever its key), for scheduling."""
+        try:
+            data = json.loads(self._path(entry_id).read_text("utf-8"))
+            return float(sum(c["seconds"] for c in data["commands"]))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
     def put(self, result: EntryResult) -> None:
         """Store a passing result; failures are never cached."""
         if not result.ok:

@@ -148,6 +148,9 @@ def verify_kb(
             report.results[e.id] = hit
         else:
             todo.append((e, key))
+    # Longest first (by last run's time; unknown ones first of all), so a slow entry
+    # does not start last and leave the other workers idle at the end.
+    todo.sort(key=lambda item: -(cache.previous_seconds(item[0].id) or float("inf")))
     if progress and report.results:
         progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
     workers = max(1, jobs or os.cpu_count() or 1)
