@@ -144,7 +144,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             if ctx.httpd_problem:
                 httpd_error = ctx.httpd_problem
             else:
-                from faqkb.httpd import HttpdBackend, HttpdError
+                from faqkb.httpd import HttpdBackend
 
                 _materialize(entry.httpd.fixtures, ctx, box)
                 _copy_snippets(entry.httpd.snippets, ctx, box)
@@ -155,13 +155,19 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
                 display.add_server(values, placeholders.NAMES)
                 servers[HTTPD] = _Server(values, backend.log_mark, backend.log_since)
                 result.tools["httpd"] = ctx.tools.get("httpd", "")
-                if entry.httpd.expect_start:
-                    try:
-                        backend.start()
-                    except HttpdError as exc:
-                        httpd_error = display(str(exc))
+        # httpd starts just before the first command that talks to it, so the commands
+        # before can prepare what it needs (or show the configuration being written).
+        pending_start = backend is not None and entry.httpd is not None and entry.httpd.expect_start
         env = sandbox.sandbox_env(box, extra_env)
         for index, cmd in enumerate(entry.commands):
+            if pending_start and cmd.scenario == HTTPD and backend is not None:
+                pending_start = False
+                from faqkb.httpd import HttpdError
+
+                try:
+                    backend.start()
+                except HttpdError as exc:
+                    httpd_error = display(str(exc))
             if ctx.cancel.is_set():
                 res = CommandResult(index=index, status=UNVERIFIED, reason="interrupted")
             elif cmd.scenario == HTTPD and httpd_error is not None:
@@ -229,20 +235,24 @@ def _run_command(
         while not expectations.server_log_ready(cmd.expect, log) and time.monotonic() < deadline:
             time.sleep(0.02)
             log = server.log_since(mark)
-    failures = expectations.check(cmd.expect, proc, box, log)
+    # Expectations see what the page shows (reader's ports and paths), as authors write them.
+    shown = sandbox.ProcessResult(proc.exit_code, display(proc.stdout), display(proc.stderr),
+                                  display(proc.combined), proc.seconds, proc.timed_out)
+    shown_log = display(log) if log is not None else None
+    failures = expectations.check(cmd.expect, shown, box, shown_log)
     if failures:
-        shown_tail = expectations.tail(display(proc.combined))
+        shown_tail = expectations.tail(shown.combined)
         if shown_tail:
             failures.append("output ends with:\n" + shown_tail)
-        if log and (cmd.expect.server_log or cmd.expect.server_log_not):
-            failures.append("server log:\n" + expectations.tail(display(log)))
+        if shown_log and (cmd.expect.server_log or cmd.expect.server_log_not):
+            failures.append("server log:\n" + expectations.tail(shown_log))
     return CommandResult(
         index=index,
         status=FAILED if failures else PASSED,
         exit_code=proc.exit_code,
-        stdout=display(proc.stdout),
-        stderr=display(proc.stderr),
-        combined=display(proc.combined),
+        stdout=shown.stdout,
+        stderr=shown.stderr,
+        combined=shown.combined,
         seconds=round(proc.seconds, 3),
         timed_out=proc.timed_out,
         failures=failures,
