@@ -1,0 +1,117 @@
+"""The shipped knowledge base: every question of the seeds, answered for today, verified."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from faqkb.loader import load_kb
+from tests.kbutil import REPO
+
+SEEDS = REPO.parent / "shared" / "seeds"
+MODSSL_28 = SEEDS / "000_ace616bfd4bfa2a0.txt"
+LATER = {"vhosts2": "httpd-2.0", "comp": "httpd-2.0", "srp": "httpd-2.4", "javadh": "httpd-2.4"}
+OBSOLETE = re.compile(r"\bSSLMutex\b|\bstartssl\b|\bNameVirtualHost\b")
+
+
+def norm(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_kb(REPO / "docs" / "faq", REPO / "snippets")
+
+
+def seed_questions() -> list[tuple[str, str]]:
+    text = MODSSL_28.read_text(encoding="utf-8", errors="replace")
+    return [(ref, norm(q)) for ref, q in re.findall(r'<faq ref="([^"]+)"[^>]*>(.*?)</faq>', text, re.S)]
+
+
+@pytest.mark.skipif(not MODSSL_28.is_file(), reason="../shared/seeds is not beside this checkout")
+def test_every_modssl_28_question_has_its_entry(kb) -> None:
+    questions = seed_questions()
+    assert len(questions) == 50
+    legacy = {(leg.ref, norm(leg.question)) for e in kb.entries.values() for leg in e.legacy
+              if leg.source == "mod_ssl-2.8"}
+    missing = [(ref, q) for ref, q in questions if (ref, q) not in legacy]
+    assert not missing, f"questions without an entry carrying their anchor and verbatim text: {missing}"
+    owners = {}
+    for e in kb.entries.values():
+        for leg in e.legacy:
+            if leg.source == "mod_ssl-2.8":
+                owners.setdefault((leg.ref, norm(leg.question)), []).append(e.id)
+    assert all(len(v) == 1 for v in owners.values()), "each old question is one entry"
+
+
+def test_later_questions_and_total(kb) -> None:
+    refs = {(leg.source, leg.ref) for e in kb.entries.values() for leg in e.legacy}
+    for ref, source in LATER.items():
+        assert (source, ref) in refs, f"no entry carries {source} #{ref}"
+    assert len(kb.entries) == 54
+
+
+NEGATION = re.compile(r"\b(no longer|gone|removed|replaced|obsolete|deprecated|instead|not|never|"
+                      r"don't|do not|nor|invalid|rejects?|refused?|fails?|old|older|disabled|"
+                      r"dropped|without|historic\w*|legacy|was|were|no|ignored|ignores)\b", re.I)
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*] ", text)
+
+
+def test_no_obsolete_advice_outside_then_and_now(kb) -> None:
+    """Obsolete directives, protocols and key sizes are never *recommended* outside the
+    then-and-now notes: in answers only where the sentence says they are gone; in commands
+    and httpd configs only where the entry demonstrates that they fail."""
+    bad = []
+    for e in kb.entries.values():
+        for sentence in _sentences(e.answer):
+            for m in OBSOLETE.finditer(sentence):
+                if not NEGATION.search(sentence):
+                    bad.append(f"{e.id}: answer recommends {m.group(0)}: {sentence.strip()[:120]}")
+        for c in e.commands:
+            weak = re.search(r"rsa:1024|genrsa\b.*\b1024\b|rsa_keygen_bits:1024|\bRC4\b|" + OBSOLETE.pattern,
+                             c.run)
+            if weak and c.expect.exit != "nonzero":
+                bad.append(f"{e.id}: recommends {weak.group(0)!r} in a command that succeeds")
+        if e.httpd and e.httpd.expect_start:
+            m = OBSOLETE.search(e.httpd.config) or re.search(
+                r"^\s*SSL(CipherSuite|Protocol)\b.*[\s:+](RC4|SSLv3|SSLv2)\b", e.httpd.config, re.M)
+            if m:
+                bad.append(f"{e.id}: an httpd config that starts uses {m.group(0).strip()!r}")
+    assert not bad, bad
+
+
+def test_tags_and_see_also_are_used(kb) -> None:
+    tags = {t for e in kb.entries.values() for t in e.tags}
+    assert 8 <= len(tags) <= 25, "a small controlled vocabulary, and used"
+    assert all(e.tags for e in kb.entries.values())
+    assert sum(bool(e.see_also) for e in kb.entries.values()) >= 40
+    assert all(e.aliases for e in kb.entries.values())
+
+
+def test_whole_kb_verifies() -> None:
+    """Doc CI: every command of every entry passes against the real servers."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "verify", "--json"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=1800, check=False)
+    data = json.loads(res.stdout)
+    failed = [r for r in data["commands"] if r["status"] not in ("passed", "cached")]
+    assert not failed, json.dumps(failed, indent=1)[:5000]
+    assert res.returncode == 0
+    assert data["totals"]["commands"] >= 80
+
+
+def test_at_least_ten_entries_reproduce_an_error(kb) -> None:
+    reproducing = [e.id for e in kb.entries.values()
+                   if any(c.expect.exit == "nonzero" for c in e.commands)
+                   and any(c.expect.exit != "nonzero" for c in e.commands)]
+    assert len(reproducing) >= 10, reproducing
