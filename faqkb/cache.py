@@ -21,7 +21,7 @@ from faqkb import __version__
 from faqkb.model import Entry
 from faqkb.results import EntryResult
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ build them; the MkDocs plugin only hands them over.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -82,17 +83,24 @@ def _shown_output(cmd: Command, res: CommandResult | None) -> str:
     return clip(redact(text)) if text.strip() else ""
 
 
-def _mark(res: CommandResult | None, er: EntryResult | None) -> tuple[str, str]:
+def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[str, str]:
+    """The status and the HTML text of the line under a command."""
     if res is None or er is None:
         return UNVERIFIED, "Not verified: this command was not run in this build."
     if res.status == UNVERIFIED:
-        return UNVERIFIED, f"Not verified: {res.reason or 'this command could not be run here'}."
+        return UNVERIFIED, html.escape(f"Not verified: {res.reason or 'it could not be run here'}.")
     if res.status == FAILED:
         first = res.failures[0] if res.failures else "unknown failure"
-        return FAILED, f"Verification FAILED: {first}"
-    tool = f"OpenSSL {er.openssl}" if er.openssl else "this toolchain"
-    extra = "".join(f", {k} {v}" for k, v in sorted(er.tools.items()))
-    return PASSED, f"Verified with {tool}{extra} on {er.date}."
+        return FAILED, html.escape(f"Verification FAILED: {first}")
+    tools = [f"OpenSSL {er.openssl}"] if er.openssl else []
+    if cmd.scenario == "httpd" and er.tools.get("httpd"):
+        tools.append(f"Apache httpd {er.tools['httpd']}")
+        target = " against the httpd configuration above"
+    elif cmd.scenario:
+        target = f" against the reference server&rsquo;s <code>{html.escape(cmd.scenario)}</code> scenario"
+    else:
+        target = ""
+    return PASSED, f"Verified{target} with {' and '.join(tools) or 'this toolchain'} on {er.date}."
 
 
 def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> dict[str, Any]:
@@ -103,16 +111,18 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     output = _shown_output(cmd, res)
     if output:
         block += "\n" + output
-    status, mark = _mark(res, er)
+    status, mark = _mark(cmd, res, er)
     stdin = cmd.stdin.rstrip("\n").replace("\r", "") if cmd.stdin else ""
+    server_log = redact(res.server_log) if res is not None else ""
     return {
         "title": cmd.title,
         "block": block,
         "stdin": stdin,
+        "server_log": server_log,
         "note": cmd.note,
         "status": status,
         "mark": mark,
-        "fence": _fence(block, stdin),
+        "fence": _fence(block, stdin, server_log),
     }
 
 

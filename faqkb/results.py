@@ -25,6 +25,8 @@ class CommandResult:
     timed_out: bool = False
     failures: list[str] = field(default_factory=list)
     reason: str = ""
+    #: The server-log lines the command's server_log expectations matched (shown on the page).
+    server_log: str = ""
 
     @property
     def ok(self) -> bool:

@@ -26,6 +26,7 @@ from faqkb.model import Command, Entry
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 
 HTTPD = "httpd"
+MAX_LOG_LINES = 8
 _LOG_SETTLE = 1.0  # seconds a server may take to log what the client already saw
 _DEFAULT_PORT_URL = re.compile(r"\b(https://localhost):443\b|\b(http://localhost):80\b")
 
@@ -246,9 +247,14 @@ def _run_command(
             failures.append("output ends with:\n" + shown_tail)
         if shown_log and (cmd.expect.server_log or cmd.expect.server_log_not):
             failures.append("server log:\n" + expectations.tail(shown_log))
+    matched_log = [
+        ln for ln in (shown_log or "").splitlines()
+        if any(re.search(p, ln) for p in cmd.expect.server_log)
+    ][:MAX_LOG_LINES]
     return CommandResult(
         index=index,
         status=FAILED if failures else PASSED,
+        server_log="\n".join(matched_log),
         exit_code=proc.exit_code,
         stdout=shown.stdout,
         stderr=shown.stderr,

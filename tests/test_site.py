@@ -98,3 +98,23 @@ def test_render_writes_complete_docs_tree(tmp_path: Path) -> None:
     text = (out / "faq" / "certificates.md").read_text()
     assert "## What is alpha? { #alpha" in text
     assert not list(out.rglob("*.yml"))
+
+
+def test_page_shows_client_and_server_side_of_a_reproduced_error(tmp_path: Path) -> None:
+    entry = MINIMAL.format(id="alpha") + """\
+commands:
+  - run: openssl s_client -connect {{ server }} < /dev/null
+    scenario: no-shared-cipher
+    expect: {exit: nonzero, output: ['handshake failure'], server_log: ['no shared cipher']}
+"""
+    project = make_project(tmp_path, {"alpha": entry})
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(out)], cwd=project,
+                         capture_output=True, text=True, timeout=120, env=ENV, check=False)
+    assert res.returncode == 0, res.stderr
+    page = (out / "faq" / "certificates.md").read_text()
+    assert "$ openssl s_client -connect localhost:443 < /dev/null" in page  # the reader's form
+    assert "alert handshake failure" in page  # what the client printed
+    log = page.split("Meanwhile the server logged:", 1)[1]
+    assert "[SSL: NO_SHARED_CIPHER] no shared cipher" in log.split("```")[1]
+    assert "against the reference server&rsquo;s <code>no-shared-cipher</code> scenario" in page
