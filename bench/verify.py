@@ -53,9 +53,12 @@ def cold(project: Project, jobs: int) -> tuple[float, float, int]:
 
 def _mkdocs(config: Path, site: Path) -> float:
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)],
-                   cwd=config.parent, env=ENV, check=True, timeout=600, capture_output=True)
-    return time.monotonic() - start
+    res = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)],
+                         cwd=config.parent, env=ENV, check=False, timeout=600, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if res.returncode != 0:
+        raise SystemExit(f"bench: mkdocs build -f {config} failed:\n{res.stderr[-3000:]}")
+    return seconds
 
 
 def warm(work: Path) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -57,6 +57,19 @@ def looks_like_http(data: bytes) -> bool:
 def head_complete(data: bytes) -> bool:
     """True once the request head (up to the blank line) has arrived."""
     return b"\r\n\r\n" in data or b"\n\n" in data
+
+
+def read_head(recv: Callable[[int], bytes]) -> bytes:
+    """Read until the end of the request head, EOF, too much, or bytes that are not HTTP."""
+    data = b""
+    while not head_complete(data) and len(data) < MAX_HEAD:
+        chunk = recv(4096)
+        if not chunk:
+            break
+        data += chunk
+        if not looks_like_http(data):
+            break
+    return data
 
 
 def parse(data: bytes) -> Request | None:

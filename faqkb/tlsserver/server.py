@@ -8,6 +8,9 @@ Threads: one accept thread per listener, one daemon thread per connection (bound
 ``max_connections``), every connection with a socket timeout, so a silent client cannot pin
 a thread and nothing blocks interpreter exit. :meth:`ReferenceServer.stop` shuts every
 socket down, which wakes blocked threads, and joins them.
+
+Each scenario's certificate, chain and TLS limits are :mod:`faqkb.tlsserver.contexts`; the
+HTTP spoken over the connection is :mod:`faqkb.tlsserver.http`.
 """
 
 from __future__ import annotations
@@ -30,23 +33,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from faqkb.tlsserver import http
-from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SCENARIOS, SNI_NAMES
+from faqkb.tlsserver.contexts import ScenarioContexts, alg_bits, sni_sent
+from faqkb.tlsserver.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
-    from faqkb.pki import Issued, Pki
+    from faqkb.pki import Pki
 
-#: Leaf used by each TLS scenario, and whether the server sends its chain after it.
-_LEAVES: dict[str, tuple[str, bool]] = {
-    "default": ("server", True),
-    "self-signed": ("self-signed", False),
-    "expired": ("expired", False),
-    "wrong-host": ("wrong-host", True),
-    "untrusted-root": ("untrusted", True),
-    "incomplete-chain": ("server", False),  # the SSLCertificateChainFile that was forgotten
-    "client-cert-required": ("server", True),
-    "no-shared-cipher": ("server", True),
-    "tls12-only": ("server", True),
-}
 _LIBRARY = "OpenSSL/" + ssl.OPENSSL_VERSION.split()[1]
 
 
@@ -228,7 +220,7 @@ class Listener:
             self._done(me)
 
     def _serve_plain(self, conn: socket.socket, peer: str) -> None:
-        data = _read_head(conn.recv)
+        data = http.read_head(conn.recv)
         if not data:
             self.log(f"connection from {peer} closed without a request")
             return
@@ -243,7 +235,7 @@ class Listener:
         _linger(conn)
 
     def _serve_tls(self, conn: socket.socket, peer: str, me: threading.Thread) -> None:
-        tls = self._server._context(self.scenario).wrap_socket(
+        tls = self._server._contexts.get(self.scenario).wrap_socket(
             conn, server_side=True, do_handshake_on_connect=False
         )
         with self._cond:
@@ -272,7 +264,7 @@ class Listener:
             self.log(f"handshake aborted from {peer}: {e}")
             return
         name, proto, bits = tls.cipher() or ("", "", 0)
-        sni = getattr(tls, "faqkb_sni", None)
+        sni = sni_sent(tls)
         der = tls.getpeercert(binary_form=True)
         client = ""
         if der:
@@ -284,7 +276,7 @@ class Listener:
             client_cert = None
         self.log(f"handshake ok from {peer}: {proto} {name} sni={sni or '-'}{client}")
         try:
-            data = _read_head(tls.recv)
+            data = http.read_head(tls.recv)
         except (OSError, ssl.SSLError) as e:
             self.log(f"read failed from {peer}: {e}")
             return
@@ -294,9 +286,9 @@ class Listener:
             return
         env = http.ssl_env(
             protocol=proto, cipher=name, use_bits=bits,
-            alg_bits=self._server._alg_bits(tls.context, name, bits),
+            alg_bits=alg_bits(tls.context, name, bits),
             resumed=tls.session_reused, session_id=(tls.session.id.hex() if tls.session else ""),
-            server_cert=self._server._leaf_for(tls.context).cert, sni=sni,
+            server_cert=self._server._contexts.leaf_for(tls.context).cert, sni=sni,
             client_cert=client_cert, library=_LIBRARY,
         )
         status, payload, line = http.answer(data, self.scenario, env)
@@ -307,19 +299,6 @@ class Listener:
             return
         self.log(f'{peer} {proto} {name} "{line}" {status} {len(payload)}')
         _close_notify(tls)
-
-
-def _read_head(recv: Callable[[int], bytes]) -> bytes:
-    """Read until the end of the request head, EOF, too much, or bytes that are not HTTP."""
-    data = b""
-    while not http.head_complete(data) and len(data) < http.MAX_HEAD:
-        chunk = recv(4096)
-        if not chunk:
-            break
-        data += chunk
-        if not http.looks_like_http(data):
-            break
-    return data
 
 
 def _close_notify(tls: ssl.SSLSocket) -> None:
@@ -355,9 +334,7 @@ class ReferenceServer:
         self._slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
         self._listeners: set[Listener] = set()
-        self._contexts: dict[str, ssl.SSLContext] = {}
-        self._ctx_lock = threading.Lock()
-        self._leaves: dict[int, Issued] = {}
+        self._contexts = ScenarioContexts(pki)
         self._stopped = False
 
     def start(self) -> ReferenceServer:
@@ -371,7 +348,7 @@ class ReferenceServer:
         if self._stopped:
             raise RuntimeError("the reference server was stopped")
         if scenario != "plain-http":
-            self._context(scenario)  # make keys and certificates before accepting anyone
+            self._contexts.get(scenario)  # make keys and certificates before accepting anyone
         cafile = self.pki.cafile
         sock = socket.create_server(("127.0.0.1", port), backlog=128)
         listener = Listener(self, scenario, sock, cafile)
@@ -398,88 +375,6 @@ class ReferenceServer:
     def _forget(self, listener: Listener) -> None:
         with self._lock:
             self._listeners.discard(listener)
-
-    # -- TLS contexts ------------------------------------------------------------------------
-    def _context(self, scenario: str) -> ssl.SSLContext:
-        # Made once per server (contexts are thread-safe and share session tickets, so
-        # resumption works across connections); the lock keeps two leases from racing.
-        with self._lock:
-            ctx = self._contexts.get(scenario)
-        if ctx is None:
-            with self._ctx_lock:
-                ctx = self._contexts.get(scenario) or self._make_context(scenario)
-                with self._lock:
-                    self._contexts[scenario] = ctx
-        return ctx
-
-    def _leaf_for(self, ctx: ssl.SSLContext) -> Issued:
-        return self._leaves[id(ctx)]
-
-    @staticmethod
-    def _alg_bits(ctx: ssl.SSLContext, name: str, default: int) -> int:
-        for c in ctx.get_ciphers():
-            if c["name"] == name:
-                return int(c.get("alg_bits", default))
-        return default
-
-    def _make_context(self, scenario: str) -> ssl.SSLContext:
-        if scenario == "sni":
-            contexts = {n: self._new_context("server" if n == "localhost" else f"host:{n}", True)
-                        for n in SNI_NAMES}
-            default = contexts[SNI_NAMES[0]]
-
-            def pick(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
-                     ctx: ssl.SSLContext) -> None:
-                _record_sni(sock, name, ctx)
-                if name in contexts:  # unknown names fall back to the first vhost, as httpd
-                    sock.context = contexts[name]
-
-            default.sni_callback = pick
-            return default
-        leaf, send_chain = _LEAVES[scenario]
-        # untrusted-root sends its root too: clients then say "self-signed certificate in
-        # certificate chain", the message people paste.
-        extra = self.pki.untrusted_root.cert_pem() if scenario == "untrusted-root" else b""
-        ctx = self._new_context(leaf, send_chain, extra=extra)
-        if scenario == "client-cert-required":
-            ctx.verify_mode = ssl.CERT_REQUIRED
-            ctx.load_verify_locations(cafile=str(self.pki.cafile))
-        elif scenario == "no-shared-cipher":
-            # TLS 1.3 suites cannot be restricted from Python, so cap at 1.2.
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-            ctx.set_ciphers(NO_SHARED_CIPHER_CIPHER)
-        elif scenario == "tls12-only":
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        return ctx
-
-    def _new_context(self, leaf_name: str, send_chain: bool, extra: bytes = b"") -> ssl.SSLContext:
-        issued = self.pki.leaf(leaf_name)
-        stem = leaf_name.replace(":", "_") + ("-chain" if send_chain else "") + ("-x" if extra else "")
-
-        def write() -> tuple[Path, Path]:
-            # Once per Pki: servers sharing a Pki must not rewrite a file another is loading.
-            d = self.pki.workdir / "tlsserver"
-            d.mkdir(parents=True, exist_ok=True)
-            cert, key = d / f"{stem}.crt", d / f"{stem}.key"
-            cert.write_bytes((issued.fullchain_pem() if send_chain else issued.cert_pem()) + extra)
-            key.touch(mode=0o600)
-            key.write_bytes(issued.key_pem())
-            return cert, key
-
-        cert, key = self.pki.cached(f"tlsserver-files:{stem}", write)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.set_ciphers("DEFAULT")  # OpenSSL's own default, as httpd without SSLCipherSuite
-        ctx.load_cert_chain(str(cert), str(key))
-        ctx.sni_callback = _record_sni
-        self._leaves[id(ctx)] = issued
-        return ctx
-
-
-def _record_sni(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
-                ctx: ssl.SSLContext) -> None:
-    """Remember the SNI name the client sent (Python has no getter for it on the server)."""
-    with contextlib.suppress(AttributeError):
-        sock.faqkb_sni = name  # type: ignore[union-attr]
 
 
 def serve(scenario: str, port: int = 0, out: TextIO = sys.stdout, workdir: Path | None = None,

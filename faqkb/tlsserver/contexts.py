@@ -1,0 +1,138 @@
+"""The server side of each TLS scenario: which certificate, which chain, which limits.
+
+:class:`ScenarioContexts` makes one :class:`ssl.SSLContext` per scenario of
+:mod:`faqkb.tlsserver.scenarios`, from the build's :class:`~faqkb.pki.Pki`, and keeps it for
+the life of the :class:`~faqkb.tlsserver.server.ReferenceServer` that owns it. It also
+answers what a connection needs for mod_ssl's ``SSL_*`` variables: the leaf a context serves
+(:meth:`ScenarioContexts.leaf_for`), a cipher's key size (:func:`alg_bits`) and the SNI name
+the client sent (:func:`sni_sent`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SNI_NAMES
+
+if TYPE_CHECKING:
+    from faqkb.pki import Issued, Pki
+
+#: Leaf used by each TLS scenario, and whether the server sends its chain after it.
+_LEAVES: dict[str, tuple[str, bool]] = {
+    "default": ("server", True),
+    "self-signed": ("self-signed", False),
+    "expired": ("expired", False),
+    "wrong-host": ("wrong-host", True),
+    "untrusted-root": ("untrusted", True),
+    "incomplete-chain": ("server", False),  # the SSLCertificateChainFile that was forgotten
+    "client-cert-required": ("server", True),
+    "no-shared-cipher": ("server", True),
+    "tls12-only": ("server", True),
+}
+
+
+class ScenarioContexts:
+    """The server-side TLS contexts of one reference server, made on first use and kept.
+
+    ``get(scenario)`` is safe to call from any thread.
+    """
+
+    def __init__(self, pki: Pki) -> None:
+        self.pki = pki
+        self._contexts: dict[str, ssl.SSLContext] = {}
+        self._lock = threading.Lock()  # guards _contexts
+        self._make_lock = threading.Lock()  # one context made at a time
+        self._leaves: dict[int, Issued] = {}
+
+    def get(self, scenario: str) -> ssl.SSLContext:
+        """The context serving ``scenario`` (a TLS scenario, not ``plain-http``)."""
+        # Made once per server (contexts are thread-safe and share session tickets, so
+        # resumption works across connections); the lock keeps two leases from racing.
+        with self._lock:
+            ctx = self._contexts.get(scenario)
+        if ctx is None:
+            with self._make_lock:
+                ctx = self._contexts.get(scenario) or self._make(scenario)
+                with self._lock:
+                    self._contexts[scenario] = ctx
+        return ctx
+
+    def leaf_for(self, ctx: ssl.SSLContext) -> Issued:
+        """The leaf certificate ``ctx`` serves (for SNI: the context the client's name chose)."""
+        return self._leaves[id(ctx)]
+
+    def _make(self, scenario: str) -> ssl.SSLContext:
+        if scenario == "sni":
+            contexts = {n: self._new("server" if n == "localhost" else f"host:{n}", True)
+                        for n in SNI_NAMES}
+            default = contexts[SNI_NAMES[0]]
+
+            def pick(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
+                     ctx: ssl.SSLContext) -> None:
+                _record_sni(sock, name, ctx)
+                if name in contexts:  # unknown names fall back to the first vhost, as httpd
+                    sock.context = contexts[name]
+
+            default.sni_callback = pick
+            return default
+        leaf, send_chain = _LEAVES[scenario]
+        # untrusted-root sends its root too: clients then say "self-signed certificate in
+        # certificate chain", the message people paste.
+        extra = self.pki.untrusted_root.cert_pem() if scenario == "untrusted-root" else b""
+        ctx = self._new(leaf, send_chain, extra=extra)
+        if scenario == "client-cert-required":
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(cafile=str(self.pki.cafile))
+        elif scenario == "no-shared-cipher":
+            # TLS 1.3 suites cannot be restricted from Python, so cap at 1.2.
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(NO_SHARED_CIPHER_CIPHER)
+        elif scenario == "tls12-only":
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        return ctx
+
+    def _new(self, leaf_name: str, send_chain: bool, extra: bytes = b"") -> ssl.SSLContext:
+        issued = self.pki.leaf(leaf_name)
+        stem = leaf_name.replace(":", "_") + ("-chain" if send_chain else "") + ("-x" if extra else "")
+
+        def write() -> tuple[Path, Path]:
+            # Once per Pki: servers sharing a Pki must not rewrite a file another is loading.
+            d = self.pki.workdir / "tlsserver"
+            d.mkdir(parents=True, exist_ok=True)
+            cert, key = d / f"{stem}.crt", d / f"{stem}.key"
+            cert.write_bytes((issued.fullchain_pem() if send_chain else issued.cert_pem()) + extra)
+            key.touch(mode=0o600)
+            key.write_bytes(issued.key_pem())
+            return cert, key
+
+        cert, key = self.pki.cached(f"tlsserver-files:{stem}", write)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers("DEFAULT")  # OpenSSL's own default, as httpd without SSLCipherSuite
+        ctx.load_cert_chain(str(cert), str(key))
+        ctx.sni_callback = _record_sni
+        self._leaves[id(ctx)] = issued
+        return ctx
+
+
+def alg_bits(ctx: ssl.SSLContext, name: str, default: int) -> int:
+    """The key size of cipher ``name`` as ``ctx`` lists it (``SSL_CIPHER_ALGKEYSIZE``)."""
+    for c in ctx.get_ciphers():
+        if c["name"] == name:
+            return int(c.get("alg_bits", default))
+    return default
+
+
+def sni_sent(sock: ssl.SSLSocket) -> str | None:
+    """The SNI name the client sent on ``sock``, or None (recorded during the handshake)."""
+    return getattr(sock, "faqkb_sni", None)
+
+
+def _record_sni(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
+                ctx: ssl.SSLContext) -> None:
+    """Remember the SNI name the client sent (Python has no getter for it on the server)."""
+    with contextlib.suppress(AttributeError):
+        sock.faqkb_sni = name  # type: ignore[union-attr]
