@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -337,8 +339,45 @@ def _check_entry(
     return problems
 
 
+class _SchemaMemo:
+    """Digests of entry texts that passed the JSON Schema, so unchanged files skip it.
+
+    Validation (and importing jsonschema) is most of a warm build's own cost; a file's
+    schema verdict depends only on its text and the schema, so that pair is the key.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.known: set[str] = set()
+        self.seen: set[str] = set()
+        self._salt = hashlib.sha256(json.dumps(entry_schema(), sort_keys=True).encode()).digest()
+        if path is not None:
+            try:
+                self.known = set(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError, TypeError):
+                self.known = set()
+
+    def digest(self, text: str) -> str:
+        return hashlib.sha256(self._salt + text.encode("utf-8")).hexdigest()
+
+    def save(self) -> None:
+        if self.path is None or self.seen == self.known:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(self.seen)), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # only a speed-up; never fail a build over it
+
+
 def load_kb(
-    faq_dir: Path, snippets_dir: Path | None = None, *, only: list[str] | None = None
+    faq_dir: Path,
+    snippets_dir: Path | None = None,
+    *,
+    only: list[str] | None = None,
+    schema_memo: Path | None = None,
 ) -> KnowledgeBase:
     """Load every entry below ``faq_dir``; raise :class:`ContentError` listing every problem.
 
@@ -352,6 +391,7 @@ def load_kb(
     section_docs: dict[str, tuple[yamlsrc.Located, int]] = {}
     sections = _load_sections(faq_dir, problems, section_docs)
     tags = _load_tags(faq_dir, problems)
+    memo = _SchemaMemo(schema_memo)
     entries: dict[str, Entry] = {}
     pending_see_also: list[tuple[yamlsrc.Located, list[Any]]] = []
     for path in sorted(faq_dir.glob("*.yml")) + sorted(faq_dir.glob("*.yaml")):
@@ -369,7 +409,10 @@ def load_kb(
         if not isinstance(doc.data, dict):
             problems.append(doc.problem((), "an entry must be a mapping of fields (id, question, ...)"))
             continue
-        schema_problems = _schema_problems(doc)
+        digest = memo.digest(text)
+        schema_problems = [] if digest in memo.known else _schema_problems(doc)
+        if not schema_problems:
+            memo.seen.add(digest)
         problems.extend(schema_problems)
         problems.extend(_check_entry(doc, path, sections, tags, snippets_dir))
         see_also = doc.data.get("see_also")
@@ -404,6 +447,7 @@ def load_kb(
                                              f"not {section.id!r}; move it to that section's list"))
             elif eid not in known:
                 problems.append(sdoc.problem((i, "entries", j), f"no entry {eid!r} (no {eid}.yml)"))
+    memo.save()
     blocking = problems
     if only is not None:
         mine = {str(faq_dir / f"{i}.yml") for i in only} | {str(faq_dir / f"{i}.yaml") for i in only}

@@ -40,7 +40,8 @@ def build(
     progress: Callable[[str], None] | None = None,
 ) -> Built:
     """Load the FAQ (raising ContentError on invalid content), verify, and render its pages."""
-    kb = load_kb(project.faq_dir, project.snippets_dir)
+    kb = load_kb(project.faq_dir, project.snippets_dir,
+                 schema_memo=project.cache_dir / "schema-valid.json")
     results: dict[str, EntryResult] = {}
     if verify and any(e.commands for e in kb.entries.values()):
         from faqkb.verify import verify_kb  # deferred: rendering alone needs no runner

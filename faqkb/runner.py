@@ -56,6 +56,8 @@ class RunContext:
     on_command: Callable[[Entry, int, CommandResult], None] | None = None
     #: Set on Ctrl-C: running commands are killed, remaining ones skipped, servers stopped.
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: Runs an entry's teardown (stop servers, remove the sandbox) later; None: at once.
+    defer: Callable[[Callable[[], None]], None] | None = None
 
 
 @dataclass
@@ -134,7 +136,8 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
     date = dt.datetime.now(dt.UTC).date().isoformat()
     result = EntryResult(entry=entry.id, key=key, commands=[], openssl=ctx.tools.get("openssl", ""),
                          date=date)
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as outer:
+        stack = outer.enter_context(contextlib.ExitStack())
         box = stack.enter_context(_sandbox(entry, ctx.keep_sandboxes))
         display = _Display(box)
         servers: dict[str, _Server] = {}
@@ -181,6 +184,10 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             result.commands.append(res)
             if ctx.on_command:
                 ctx.on_command(entry, index, res)
+        if ctx.defer is not None:
+            # Stopping httpd and deleting the sandbox need no decisions: let them finish in
+            # the background while this worker starts the next entry. verify_kb waits for them.
+            ctx.defer(outer.pop_all().close)
     return result
 
 

@@ -154,10 +154,12 @@ def verify_kb(
     if progress and report.results:
         progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
     workers = max(1, jobs or os.cpu_count() or 1)
-    with _LazyRun() as lazy:
+    with _LazyRun() as lazy, ThreadPoolExecutor(max_workers=workers,
+                                                thread_name_prefix="faqkb-teardown") as reaper:
+        # Leaving this block waits for every teardown, so nothing outlives verify_kb.
         ctx = RunContext(get_pki=lambda: lazy.pki, lease=lazy.lease, snippets_dir=kb.snippets_dir,
                          tools=tools, httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes,
-                         on_command=on_command)
+                         on_command=on_command, defer=lambda fn: _submit(reaper, fn))
         done = 0
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faqkb-verify") as pool:
             futures = {pool.submit(run_entry, e, ctx, key): e for e, key in todo}
@@ -179,6 +181,13 @@ def verify_kb(
     report.results = dict(sorted(report.results.items()))
     report.seconds = time.monotonic() - start
     return report
+
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable[[], None]) -> None:
+    try:
+        pool.submit(fn)
+    except RuntimeError:  # the pool is shutting down (Ctrl-C): tear down here instead
+        fn()
 
 
 def _progress_line(done: int, total: int, entry: Entry, er: EntryResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -124,3 +125,15 @@ def test_section_entry_order(tmp_path: Path) -> None:
         SECTIONS.replace("  title: Certificates\n", "  title: Certificates\n  entries: [c, zz]\n"))
     problems = lint(project / "docs" / "faq")
     assert [(p.line, p.col) for p in problems] == [(3, 16)] and "no entry 'zz'" in problems[0].message
+
+
+def test_schema_memo_never_hides_a_problem(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"good": GOOD})
+    memo = tmp_path / "memo.json"
+    faq = project / "docs" / "faq"
+    load_kb(faq, schema_memo=memo)
+    assert memo.is_file() and len(json.loads(memo.read_text())) == 1
+    (faq / "good.yml").write_text(GOOD + "colour: red\n")
+    with pytest.raises(ContentError) as info:
+        load_kb(faq, schema_memo=memo)
+    assert "unknown field 'colour'" in str(info.value)
