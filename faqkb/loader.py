@@ -238,6 +238,8 @@ def _check_entry(
     sections: list[Section],
     tags: dict[str, str] | None,
     snippets_dir: Path | None,
+    *,
+    trusted: bool = False,
 ) -> list[Problem]:
     """Checks that need more than the schema but only this one file (plus registries)."""
     d = doc.data
@@ -315,7 +317,7 @@ def _check_entry(
                 doc.problem((*base, "scenario"), "scenario 'httpd' needs an httpd: block in the entry")
             )
         expect = cmd.get("expect") if isinstance(cmd.get("expect"), dict) else {}
-        for fld in _PATTERN_FIELDS:
+        for fld in () if trusted else _PATTERN_FIELDS:  # a memoized text compiled before
             for j, pattern in enumerate(strs(expect.get(fld))):
                 try:
                     re.compile(pattern)
@@ -340,10 +342,12 @@ def _check_entry(
 
 
 class _SchemaMemo:
-    """Digests of entry texts that passed the JSON Schema, so unchanged files skip it.
+    """Digests of entry texts that had no problem, so unchanged files skip the checks that
+    depend on nothing but the text (the JSON Schema, regex compilation).
 
-    Validation (and importing jsonschema) is most of a warm build's own cost; a file's
-    schema verdict depends only on its text and the schema, so that pair is the key.
+    Validation (and importing jsonschema) is most of a warm build's own cost; those
+    verdicts depend only on the text and the schema, so that pair is the key. Checks
+    against other files and registries (sections, fixtures, see_also) always run.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -410,11 +414,13 @@ def load_kb(
             problems.append(doc.problem((), "an entry must be a mapping of fields (id, question, ...)"))
             continue
         digest = memo.digest(text)
-        schema_problems = [] if digest in memo.known else _schema_problems(doc)
-        if not schema_problems:
-            memo.seen.add(digest)
+        trusted = digest in memo.known and not doc.problems
+        schema_problems = [] if trusted else _schema_problems(doc)
+        checked = _check_entry(doc, path, sections, tags, snippets_dir, trusted=trusted)
+        if not (schema_problems or checked or doc.problems):
+            memo.seen.add(digest)  # only a text with no problem at all is trusted next time
         problems.extend(schema_problems)
-        problems.extend(_check_entry(doc, path, sections, tags, snippets_dir))
+        problems.extend(checked)
         see_also = doc.data.get("see_also")
         if isinstance(see_also, list):
             pending_see_also.append((doc, see_also))

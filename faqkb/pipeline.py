@@ -40,6 +40,12 @@ def build(
     progress: Callable[[str], None] | None = None,
 ) -> Built:
     """Load the FAQ (raising ContentError on invalid content), verify, and render its pages."""
+    if verify:
+        from faqkb import toolinfo
+        from faqkb.httpd import httpd_available
+
+        # The version probes (subprocesses) run while the entries are being parsed.
+        toolinfo.prefetch(toolinfo.openssl_version, toolinfo.curl_version, httpd_available)
     kb = load_kb(project.faq_dir, project.snippets_dir,
                  schema_memo=project.cache_dir / "schema-valid.json")
     results: dict[str, EntryResult] = {}

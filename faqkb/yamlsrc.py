@@ -10,6 +10,7 @@ kept so later checks can point at the exact line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,9 +123,12 @@ class _Abort(Exception):
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+
+
 def _first_alias(text: str) -> yaml.Mark | None:
     """Where the first alias (``*name``) is, found before any node is built from it."""
-    if "*" not in text:  # cheap: no alias can exist without an asterisk
+    if not _MAYBE_ALIAS.search(text):  # cheap: an alias is `*name` after a space or [ , { : -
         return None
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):

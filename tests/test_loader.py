@@ -137,3 +137,13 @@ def test_schema_memo_never_hides_a_problem(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_kb(faq, schema_memo=memo)
     assert "unknown field 'colour'" in str(info.value)
+
+
+def test_memo_does_not_trust_a_file_that_had_a_problem(tmp_path: Path) -> None:
+    bad_regex = GOOD + "commands:\n  - run: echo\n    expect: {stdout: ['(']}\n"
+    project = make_project(tmp_path, {"good": bad_regex})
+    memo = tmp_path / "memo.json"
+    for _ in range(2):  # the second load must find the problem again
+        with pytest.raises(ContentError) as info:
+            load_kb(project / "docs" / "faq", schema_memo=memo)
+        assert "invalid regular expression" in str(info.value)

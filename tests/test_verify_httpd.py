@@ -56,7 +56,8 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["commands"][0]["status"] == "passed"
     assert _apache_processes() == ""
     out = tmp_path / "out"
-    faqkb(project, "render", "--out", str(out))
+    rendered = faqkb(project, "render", "--out", str(out))
+    assert rendered.returncode == 0, rendered.stderr
     page = (out / "faq" / "certificates.md").read_text()
     assert "SSLCertificateFile /etc/ssl/certs/fullchain.crt" in page  # what a reader writes
     assert "SSL_PROTOCOL=TLSv1." in page  # what the CGI really printed

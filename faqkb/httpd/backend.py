@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import os
 import re
 import signal
@@ -24,12 +23,13 @@ from typing import IO
 
 from faqkb.httpd.config import APACHE2, MODULES_DIR, SYS_PATH, HttpdConfig, HttpdError
 from faqkb.model import Httpd
+from faqkb.toolinfo import once
 
 _POLL = 0.02
 _STOP_GRACE = 5.0
 
 
-@functools.cache
+@once
 def httpd_available() -> str | None:
     """None if apache2 (with mod_ssl) is usable here, else a one-line reason."""
     if not os.access(APACHE2, os.X_OK):
@@ -43,7 +43,7 @@ def httpd_available() -> str | None:
     return None
 
 
-@functools.cache
+@once
 def _version_output() -> str:
     out = subprocess.run([str(APACHE2), "-v"], capture_output=True, text=True, timeout=10,
                          env={"PATH": SYS_PATH, "LANG": "C"}, start_new_session=True, cwd="/",
