@@ -68,7 +68,7 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             raise PluginError("invalid FAQ content:\n" + str(exc)) from None
         except FaqkbError as exc:
             raise PluginError(str(exc)) from None
-        for line in built.failures():
+        for line in built.failures:
             log.warning(line)
         for uri, content in built.pages.items():
             existing = files.get_file_from_path(uri)

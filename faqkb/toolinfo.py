@@ -54,3 +54,10 @@ def curl_version() -> str:
     """``7.88.1`` for ``curl 7.88.1 (x86_64-pc-linux-gnu) ...``; empty if curl is missing."""
     m = re.search(r"curl (\S+)", _first_line(["curl", "--version"]))
     return m.group(1) if m else ""
+
+
+def httpd_probe() -> str | None:
+    """None if Apache httpd is usable here, else why not (see :mod:`faqkb.httpd`)."""
+    from faqkb.httpd import httpd_available
+
+    return httpd_available()
