@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -106,7 +107,9 @@ def test_encrypted_key_needs_the_pass_phrase(run_tool, fx, tmp_path):
         run_tool, "x509", "-in", str(d / "server.crt"))
     r = run_tool(["openssl", "rsa", "-in", str(d / "server.key"), "-passin", "pass:wrong",
                   "-noout"])
-    assert r.returncode != 0 and "bad decrypt" in r.stderr
+    # A wrong pass phrase usually fails the padding check ("bad decrypt"); about once in
+    # 256 encryptions the garbage happens to pad correctly and the decoder fails instead.
+    assert r.returncode != 0 and re.search(r"bad decrypt|No supported data to decode", r.stderr)
 
 
 def test_csr_names_localhost(run_tool, fx):
