@@ -33,6 +33,7 @@ class FaqkbConfig(Config):
     cache_dir = c.Type(str, default=".faqkb-cache")
     verify = c.Type(bool, default=True)
     jobs = c.Type(int, default=0)
+    legacy_page = c.Optional(c.Type(str))
 
 
 class FaqkbPlugin(BasePlugin[FaqkbConfig]):
@@ -44,7 +45,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         self.project = Project.from_settings(
             root,
             Path(config.config_file_path),
-            {**self.config, "docs_dir": config.docs_dir, "site_dir": config.site_dir},
+            {**self.config, "docs_dir": config.docs_dir, "site_dir": config.site_dir,
+             "use_directory_urls": config.use_directory_urls},
         )
         return config
 

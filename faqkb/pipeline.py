@@ -42,7 +42,8 @@ def _failures(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
 def _inputs_digest(project: Project, tools: dict[str, str]) -> str:
     """A hash of everything the rendered pages depend on: the FAQ files, the snippets,
     faqkb's own code and templates, and the tool versions the results were made with."""
-    h = hashlib.sha256(json.dumps([project.faq_prefix, tools], sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps([project.faq_prefix, project.legacy_page, project.directory_urls,
+                                   tools], sort_keys=True).encode())
     for base in (project.faq_dir, project.snippets_dir, _PACKAGE):
         if not base.is_dir():
             continue
@@ -108,7 +109,9 @@ def build(
         from faqkb.verify import verify_kb  # deferred: rendering alone needs no runner
 
         results = verify_kb(kb, project, jobs=jobs, progress=progress).results
-    pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix))
+    pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix,
+                                                    legacy_page=project.legacy_page,
+                                                    directory_urls=project.directory_urls))
     failures = _failures(kb, results)
     if memo is not None and not failures:
         memo.put(pages)

@@ -35,6 +35,9 @@ class Project:
     cache_dir: Path
     site_dir: Path
     config_file: Path | None = None
+    #: Path (in the site) of a page that forwards the old FAQ's anchors; None for none.
+    legacy_page: str | None = None
+    directory_urls: bool = True
 
     @property
     def faq_prefix(self) -> str:
@@ -56,6 +59,8 @@ class Project:
             cache_dir=(root / settings.get("cache_dir", ".faqkb-cache")).resolve(),
             site_dir=(root / settings.get("site_dir", "site")).resolve(),
             config_file=config_file,
+            legacy_page=settings.get("legacy_page") or None,
+            directory_urls=bool(settings.get("use_directory_urls", True)),
         )
 
     @classmethod
@@ -83,7 +88,9 @@ def read_settings(config_file: Path) -> dict[str, Any]:
         raise FaqkbError(f"{config_file}: cannot read it as YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise FaqkbError(f"{config_file}:1:1: expected a mapping of settings")
-    out: dict[str, Any] = {k: data[k] for k in ("docs_dir", "site_dir") if k in data}
+    out: dict[str, Any] = {
+        k: data[k] for k in ("docs_dir", "site_dir", "use_directory_urls") if k in data
+    }
     for plugin in data.get("plugins") or []:
         if isinstance(plugin, dict) and "faqkb" in plugin and isinstance(plugin["faqkb"], dict):
             out.update(plugin["faqkb"])

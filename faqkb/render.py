@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,16 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Where generated pages go, relative to the docs dir."""
+    """Where generated pages go, relative to the docs dir.
+
+    ``legacy_page`` (e.g. ``ssl_faq.html``) adds a static page at that path that sends
+    old links (``legacy_page#old-anchor``) to the entry that answers them today.
+    ``directory_urls`` says how the site generator names pages (MkDocs' default: yes).
+    """
 
     prefix: str = "faq"
+    legacy_page: str | None = None
+    directory_urls: bool = True
 
 
 def redact(text: str) -> str:
@@ -152,6 +160,41 @@ def _legacy_anchor_owner(kb: KnowledgeBase) -> dict[str, str]:
     return owner
 
 
+def _legacy_targets(kb: KnowledgeBase) -> dict[str, str]:
+    """Every old anchor and entry id -> the entry that answers it (sections' order first)."""
+    targets: dict[str, str] = {}
+    ordered = [e for sec in kb.sections for e in kb.in_section(sec.id)]
+    for e in ordered:
+        targets.setdefault(e.id, e.id)
+    for e in ordered:
+        for leg in e.legacy:
+            targets.setdefault(leg.ref, e.id)
+    return targets
+
+
+def legacy_redirect_page(kb: KnowledgeBase, opts: RenderOptions) -> str:
+    """A static HTML page that forwards ``#old-anchor`` to today's entry (links without JS)."""
+    depth = opts.legacy_page.count("/") if opts.legacy_page else 0
+    up = "../" * depth
+
+    def url(entry_id: str) -> str:
+        section = kb.entries[entry_id].section
+        page = f"{section}/" if opts.directory_urls else f"{section}.html"
+        return f"{up}{opts.prefix}/{page}#{entry_id}"
+
+    table = {ref: url(eid) for ref, eid in _legacy_targets(kb).items()}
+    items = "\n".join(
+        f'<li><a href="{html.escape(u)}">{html.escape(kb.entries[eid].question)}</a> '
+        f"<small>(#{html.escape(ref)})</small></li>"
+        for ref, eid in _legacy_targets(kb).items()
+        for u in [table[ref]]
+        if ref != eid
+    )
+    return environment().get_template("legacy.html.j2").render(
+        table=json.dumps(table, sort_keys=True), items=items, index=f"{up}{opts.prefix}/"
+    )
+
+
 def _httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
     """The configuration a reader writes, and whether a real httpd loaded it in this build."""
     if e.httpd is None:
@@ -244,4 +287,6 @@ def render_pages(
         for t in tag_names
     ]
     pages[f"{opts.prefix}/tags.md"] = env.get_template("tags.md.j2").render(tags=tags)
+    if opts.legacy_page:
+        pages[opts.legacy_page] = legacy_redirect_page(kb, opts)
     return pages

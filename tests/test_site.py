@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -118,3 +119,16 @@ commands:
     log = page.split("Meanwhile the server logged:", 1)[1]
     assert "[SSL: NO_SHARED_CIPHER] no shared cipher" in log.split("```")[1]
     assert "against the reference server&rsquo;s <code>no-shared-cipher</code> scenario" in page
+
+
+def test_legacy_page_forwards_old_anchors(tmp_path: Path) -> None:
+    entry = MINIMAL.format(id="alpha").replace("ref: alpha", "ref: oldname")
+    project = make_project(tmp_path, {"alpha": entry})
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("plugins: [faqkb]", "plugins: [{faqkb: {legacy_page: old/faq.html}}]"))
+    res = _mkdocs(project, "--strict")
+    assert res.returncode == 0, res.stderr
+    page = (project / "site" / "old" / "faq.html").read_text()
+    table = json.loads(re.search(r"var table = (\{.*?\});", page).group(1))
+    assert table["oldname"] == "../faq/certificates/#alpha" and table["alpha"] == "../faq/certificates/#alpha"
+    assert '<a href="../faq/certificates/#alpha">What is alpha?</a> <small>(#oldname)</small>' in page
