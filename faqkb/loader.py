@@ -376,6 +376,31 @@ class _SchemaMemo:
             pass  # only a speed-up; never fail a build over it
 
 
+_ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def _check_links(entry: Entry, known: list[str]) -> list[Problem]:
+    """``[text](#id)`` links in Markdown must name an entry (they are resolved to its page)."""
+    out = []
+    source: str | None = None
+    for field_name in ("answer", "then_and_now"):
+        text = getattr(entry, field_name) or ""
+        for m in _ENTRY_LINK.finditer(text):
+            if m.group(1) in known:
+                continue
+            if source is None:
+                source = entry.path.read_text("utf-8")
+            # Block scalars keep the link's text intact, so find it in the file itself.
+            at = source.find(m.group(0))
+            line = source.count("\n", 0, at) + 1 if at >= 0 else 1
+            col = at + 2 - source.rfind("\n", 0, at) if at >= 0 else 1  # at the '#'
+            hint = difflib.get_close_matches(m.group(1), known, n=1)
+            fix = f"did you mean #{hint[0]}?" if hint else "link to an entry id"
+            out.append(Problem(str(entry.path), line, col,
+                               f"{field_name} links to #{m.group(1)}, which is no entry; {fix}"))
+    return out
+
+
 def load_kb(
     faq_dir: Path,
     snippets_dir: Path | None = None,
@@ -434,6 +459,8 @@ def load_kb(
             continue
         entries[entry_id] = _build_entry(doc, path)
     known = sorted({p.stem for p in faq_dir.glob("*.y*ml") if not p.name.startswith("_")})
+    for entry in entries.values():
+        problems.extend(_check_links(entry, known))
     for doc, see_also in pending_see_also:
         for i, other in enumerate(see_also):
             if not isinstance(other, str):

@@ -219,6 +219,21 @@ def _httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
             "fence": _fence(config, *(f["content"] for f in files)), "status": status, "mark": mark}
 
 
+_ENTRY_LINK = re.compile(r"\]\(#([a-z0-9][a-z0-9-]*)\)")
+
+
+def _link_entries(kb: KnowledgeBase, e: Entry, text: str) -> str:
+    """``[text](#other-id)`` works wherever the other entry lives: point it at its page."""
+
+    def sub(m: re.Match[str]) -> str:
+        target = kb.entries.get(m.group(1))
+        if target is None or target.section == e.section:
+            return m.group(0)
+        return f"]({target.section}.md#{target.id})"
+
+    return _ENTRY_LINK.sub(sub, text)
+
+
 def entry_view(
     kb: KnowledgeBase, e: Entry, er: EntryResult | None, anchors: dict[str, str]
 ) -> dict[str, Any]:
@@ -228,8 +243,8 @@ def entry_view(
     return {
         "id": e.id,
         "question": e.question,
-        "answer": e.answer.strip(),
-        "then_and_now": (e.then_and_now or "").strip(),
+        "answer": _link_entries(kb, e, e.answer.strip()),
+        "then_and_now": _link_entries(kb, e, (e.then_and_now or "").strip()),
         "aliases": list(e.aliases),
         "tags": list(e.tags),
         "legacy": e.legacy,

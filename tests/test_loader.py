@@ -147,3 +147,16 @@ def test_memo_does_not_trust_a_file_that_had_a_problem(tmp_path: Path) -> None:
         with pytest.raises(ContentError) as info:
             load_kb(project / "docs" / "faq", schema_memo=memo)
         assert "invalid regular expression" in str(info.value)
+
+
+def test_links_to_entries_are_checked_and_resolved_across_sections(tmp_path: Path) -> None:
+    from faqkb.render import render_pages
+
+    a = GOOD.replace("id: good", "id: a").replace("  An answer.", "  See [b](#b) and [c](#c).")
+    b = MINIMAL.format(id="b").replace("section: certificates", "section: protocol")
+    project = make_project(tmp_path, {"a": a, "b": b})
+    problems = lint(project / "docs" / "faq")
+    assert [(p.line, p.col) for p in problems] == [(5, 23)] and "#c, which is no entry" in problems[0].message
+    (project / "docs" / "faq" / "a.yml").write_text(a.replace(" and [c](#c)", ""))
+    pages = render_pages(load_kb(project / "docs" / "faq"))
+    assert "See [b](protocol.md#b)." in pages["faq/certificates.md"]
