@@ -10,12 +10,7 @@ snippets, regexes). Every problem in every file is collected before reporting.
 from __future__ import annotations
 
 import difflib
-import functools
-import hashlib
-import json
-import os
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +18,10 @@ from faqkb import placeholders, yamlsrc
 from faqkb.fixtures import FIXTURES
 from faqkb.model import Command, Entry, Httpd, KnowledgeBase, Legacy, Section
 from faqkb.problems import ContentError, Problem
+from faqkb.schemacheck import SchemaMemo, schema_problems
+from faqkb.sections import TAGS_FILE, load_sections, load_tags
 from faqkb.tlsserver.scenarios import SCENARIOS
 
-SECTIONS_FILE = "_sections.yml"
-TAGS_FILE = "_tags.yml"
 HTTPD_SCENARIO = "httpd"
 _SEE_ALSO = "unknown see_also entry"
 _PATTERN_FIELDS = (
@@ -40,167 +35,6 @@ _PATTERN_FIELDS = (
     "server_log_not",
 )
 
-
-@functools.cache
-def entry_schema() -> dict[str, Any]:
-    """The published JSON Schema of an entry (``faqkb/schema/entry.schema.json``)."""
-    text = resources.files("faqkb").joinpath("schema/entry.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "entry"
-
-
-def _type_name(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        dict: "a mapping",
-        type(None): "nothing (null)",
-    }.get(type(value), type(value).__name__)
-
-
-def _expected_type(schema: dict[str, Any]) -> str:
-    names = {
-        "string": "a string",
-        "array": "a list",
-        "object": "a mapping",
-        "integer": "an integer",
-        "number": "a number",
-        "boolean": "true or false",
-    }
-    t = schema.get("type")
-    if isinstance(t, list):
-        return " or ".join(names.get(x, x) for x in t)
-    return names.get(t, str(t))
-
-
-def _schema_problems(doc: yamlsrc.Located) -> list[Problem]:
-    import jsonschema  # deferred: only linting and building pay for it
-
-    validator = jsonschema.Draft202012Validator(entry_schema())
-    problems: list[Problem] = []
-    for err in validator.iter_errors(doc.data):
-        path = tuple(err.absolute_path)
-        where = _dotted(path)
-        v = err.validator
-        if v == "additionalProperties":
-            allowed = sorted(err.schema.get("properties", {}))
-            for extra in sorted(set(err.instance) - set(allowed)):
-                hint = difflib.get_close_matches(extra, allowed, n=1)
-                fix = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
-                problems.append(
-                    doc.problem((*path, extra), f"unknown field {where}.{extra}; {fix}", key=True)
-                    if path
-                    else doc.problem((extra,), f"unknown field {extra!r}; {fix}", key=True)
-                )
-        elif v == "required":
-            missing = re.findall(r"'([^']+)' is a required property", err.message)
-            name = missing[0] if missing else err.message
-            target = f"{where}.{name}" if path else name
-            problems.append(doc.problem(path, f"missing required field {target!r}; add it"))
-        elif v == "type":
-            problems.append(
-                doc.problem(
-                    path,
-                    f"{where} must be {_expected_type(err.schema)} "
-                    f"(got {_type_name(err.instance)})",
-                )
-            )
-        elif v == "anyOf" and path and path[-1] == "exit":
-            problems.append(
-                doc.problem(
-                    path,
-                    f'{where} must be an integer 0-255 or "nonzero" (got {json.dumps(err.instance)})',
-                )
-            )
-        elif v == "enum":
-            choices = ", ".join(json.dumps(c) for c in err.validator_value)
-            problems.append(
-                doc.problem(path, f"{where} must be one of {choices} (got {json.dumps(err.instance)})")
-            )
-        elif v == "pattern":
-            problems.append(
-                doc.problem(
-                    path,
-                    f"{where} {json.dumps(err.instance)} is not allowed: use lowercase letters, "
-                    "digits and dashes",
-                )
-            )
-        elif v in ("minLength", "minItems"):
-            problems.append(doc.problem(path, f"{where} must not be empty"))
-        else:
-            problems.append(doc.problem(path, f"{where}: {err.message}"))
-    return problems
-
-
-def _load_sections(
-    faq_dir: Path, problems: list[Problem], section_docs: dict[str, tuple[yamlsrc.Located, int]]
-) -> list[Section]:
-    path = faq_dir / SECTIONS_FILE
-    if not path.is_file():
-        problems.append(
-            Problem(str(path), 1, 1, "missing sections file; list sections as [{id, title}]")
-        )
-        return []
-    doc = yamlsrc.load(path.read_text("utf-8"), str(path))
-    problems.extend(doc.problems)
-    if doc.problems:
-        return []
-    if not isinstance(doc.data, list):
-        problems.append(doc.problem((), "sections file must be a list of {id, title, intro}"))
-        return []
-    sections: list[Section] = []
-    for i, item in enumerate(doc.data):
-        ok = (
-            isinstance(item, dict)
-            and isinstance(item.get("id"), str)
-            and isinstance(item.get("title"), str)
-            and isinstance(item.get("intro", ""), str)
-            and isinstance(item.get("entries", []), list)
-            and all(isinstance(x, str) for x in item.get("entries", []))
-            and set(item) <= {"id", "title", "intro", "entries"}
-        )
-        if not ok:
-            problems.append(
-                doc.problem(
-                    (i,),
-                    f"section [{i}] must be a mapping of id, title, and optional intro and "
-                    "entries (a list of entry ids in reading order)",
-                )
-            )
-            continue
-        if any(s.id == item["id"] for s in sections):
-            problems.append(doc.problem((i, "id"), f"duplicate section id {item['id']!r}"))
-            continue
-        sections.append(
-            Section(item["id"], item["title"], item.get("intro", ""), tuple(item.get("entries", [])))
-        )
-        section_docs[item["id"]] = (doc, i)
-    return sections
-
-
-def _load_tags(faq_dir: Path, problems: list[Problem]) -> dict[str, str] | None:
-    path = faq_dir / TAGS_FILE
-    if not path.is_file():
-        return None
-    doc = yamlsrc.load(path.read_text("utf-8"), str(path))
-    problems.extend(doc.problems)
-    if doc.problems:
-        return None
-    if not isinstance(doc.data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in doc.data.items()
-    ):
-        problems.append(doc.problem((), "tags file must map each tag to a one-line description"))
-        return None
-    return dict(doc.data)
 
 
 def _build_entry(doc: yamlsrc.Located, path: Path) -> Entry:
@@ -341,41 +175,6 @@ def _check_entry(
     return problems
 
 
-class _SchemaMemo:
-    """Digests of entry texts that had no problem, so unchanged files skip the checks that
-    depend on nothing but the text (the JSON Schema, regex compilation).
-
-    Validation (and importing jsonschema) is most of a warm build's own cost; those
-    verdicts depend only on the text and the schema, so that pair is the key. Checks
-    against other files and registries (sections, fixtures, see_also) always run.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.known: set[str] = set()
-        self.seen: set[str] = set()
-        self._salt = hashlib.sha256(json.dumps(entry_schema(), sort_keys=True).encode()).digest()
-        if path is not None:
-            try:
-                self.known = set(json.loads(path.read_text("utf-8")))
-            except (OSError, ValueError, TypeError):
-                self.known = set()
-
-    def digest(self, text: str) -> str:
-        return hashlib.sha256(self._salt + text.encode("utf-8")).hexdigest()
-
-    def save(self) -> None:
-        if self.path is None or self.seen == self.known:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(sorted(self.seen)), "utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # only a speed-up; never fail a build over it
-
-
 _ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
 
@@ -418,9 +217,9 @@ def load_kb(
     if not faq_dir.is_dir():
         raise ContentError([Problem(str(faq_dir), 1, 1, "FAQ directory not found")])
     section_docs: dict[str, tuple[yamlsrc.Located, int]] = {}
-    sections = _load_sections(faq_dir, problems, section_docs)
-    tags = _load_tags(faq_dir, problems)
-    memo = _SchemaMemo(schema_memo)
+    sections = load_sections(faq_dir, problems, section_docs)
+    tags = load_tags(faq_dir, problems)
+    memo = SchemaMemo(schema_memo)
     entries: dict[str, Entry] = {}
     pending_see_also: list[tuple[yamlsrc.Located, list[Any]]] = []
     for path in sorted(faq_dir.glob("*.yml")) + sorted(faq_dir.glob("*.yaml")):
@@ -440,16 +239,16 @@ def load_kb(
             continue
         digest = memo.digest(text)
         trusted = digest in memo.known and not doc.problems
-        schema_problems = [] if trusted else _schema_problems(doc)
+        invalid = [] if trusted else schema_problems(doc)
         checked = _check_entry(doc, path, sections, tags, snippets_dir, trusted=trusted)
-        if not (schema_problems or checked or doc.problems):
+        if not (invalid or checked or doc.problems):
             memo.seen.add(digest)  # only a text with no problem at all is trusted next time
-        problems.extend(schema_problems)
+        problems.extend(invalid)
         problems.extend(checked)
         see_also = doc.data.get("see_also")
         if isinstance(see_also, list):
             pending_see_also.append((doc, see_also))
-        if schema_problems or doc.problems:
+        if invalid or doc.problems:
             continue
         entry_id = doc.data["id"]
         if entry_id in entries:

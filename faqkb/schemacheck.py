@@ -1,0 +1,155 @@
+"""Checks of one entry against the published JSON Schema, with readable messages.
+
+Also remembers which entry texts already passed (:class:`SchemaMemo`), so a warm
+build neither imports jsonschema nor validates files that did not change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from faqkb import yamlsrc
+from faqkb.problems import Problem
+
+
+@functools.cache
+def entry_schema() -> dict[str, Any]:
+    """The published JSON Schema of an entry (``faqkb/schema/entry.schema.json``)."""
+    text = resources.files("faqkb").joinpath("schema/entry.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "entry"
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "nothing (null)",
+    }.get(type(value), type(value).__name__)
+
+
+def _expected_type(schema: dict[str, Any]) -> str:
+    names = {
+        "string": "a string",
+        "array": "a list",
+        "object": "a mapping",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+    }
+    t = schema.get("type")
+    if isinstance(t, list):
+        return " or ".join(names.get(x, x) for x in t)
+    return names.get(t, str(t))
+
+
+def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
+    import jsonschema  # deferred: only linting and building pay for it
+
+    validator = jsonschema.Draft202012Validator(entry_schema())
+    problems: list[Problem] = []
+    for err in validator.iter_errors(doc.data):
+        path = tuple(err.absolute_path)
+        where = _dotted(path)
+        v = err.validator
+        if v == "additionalProperties":
+            allowed = sorted(err.schema.get("properties", {}))
+            for extra in sorted(set(err.instance) - set(allowed)):
+                hint = difflib.get_close_matches(extra, allowed, n=1)
+                fix = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
+                problems.append(
+                    doc.problem((*path, extra), f"unknown field {where}.{extra}; {fix}", key=True)
+                    if path
+                    else doc.problem((extra,), f"unknown field {extra!r}; {fix}", key=True)
+                )
+        elif v == "required":
+            missing = re.findall(r"'([^']+)' is a required property", err.message)
+            name = missing[0] if missing else err.message
+            target = f"{where}.{name}" if path else name
+            problems.append(doc.problem(path, f"missing required field {target!r}; add it"))
+        elif v == "type":
+            problems.append(
+                doc.problem(
+                    path,
+                    f"{where} must be {_expected_type(err.schema)} "
+                    f"(got {_type_name(err.instance)})",
+                )
+            )
+        elif v == "anyOf" and path and path[-1] == "exit":
+            problems.append(
+                doc.problem(
+                    path,
+                    f'{where} must be an integer 0-255 or "nonzero" (got {json.dumps(err.instance)})',
+                )
+            )
+        elif v == "enum":
+            choices = ", ".join(json.dumps(c) for c in err.validator_value)
+            problems.append(
+                doc.problem(path, f"{where} must be one of {choices} (got {json.dumps(err.instance)})")
+            )
+        elif v == "pattern":
+            problems.append(
+                doc.problem(
+                    path,
+                    f"{where} {json.dumps(err.instance)} is not allowed: use lowercase letters, "
+                    "digits and dashes",
+                )
+            )
+        elif v in ("minLength", "minItems"):
+            problems.append(doc.problem(path, f"{where} must not be empty"))
+        else:
+            problems.append(doc.problem(path, f"{where}: {err.message}"))
+    return problems
+
+
+class SchemaMemo:
+    """Digests of entry texts that had no problem, so unchanged files skip the checks that
+    depend on nothing but the text (the JSON Schema, regex compilation).
+
+    Validation (and importing jsonschema) is most of a warm build's own cost; those
+    verdicts depend only on the text and the schema, so that pair is the key. Checks
+    against other files and registries (sections, fixtures, see_also) always run.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.known: set[str] = set()
+        self.seen: set[str] = set()
+        self._salt = hashlib.sha256(json.dumps(entry_schema(), sort_keys=True).encode()).digest()
+        if path is not None:
+            try:
+                self.known = set(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError, TypeError):
+                self.known = set()
+
+    def digest(self, text: str) -> str:
+        return hashlib.sha256(self._salt + text.encode("utf-8")).hexdigest()
+
+    def save(self) -> None:
+        if self.path is None or self.seen == self.known:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(self.seen)), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # only a speed-up; never fail a build over it
