@@ -137,27 +137,16 @@ def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None)
 @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
 def show(entry_id: str, as_json: bool) -> None:
     """Print one entry: question, answer and commands as a reader types them."""
-    from faqkb import placeholders
+    from faqkb import report
 
     kb = _load(_project())
-    e = kb.entries.get(entry_id)
-    if e is None:
-        import difflib
-
-        hint = difflib.get_close_matches(entry_id, list(kb.entries), n=3)
-        _die(f"faqkb: no entry {entry_id!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""),
-             EXIT_FAILED)
-    cmds = [placeholders.for_page(c.run) for c in e.commands]
+    e = kb.entries[_known_ids(kb, (entry_id,))[0]]
     if as_json:
-        click.echo(json.dumps({"id": e.id, "section": e.section, "question": e.question,
-                               "answer": e.answer, "tags": list(e.tags), "commands": cmds},
-                              indent=2))
+        click.echo(json.dumps(report.entry_json(e), indent=2))
         return
-    click.echo(click.style(e.question, bold=True))
-    click.echo(f"[{e.section}] {' '.join('#' + t for t in e.tags)}\n")
-    click.echo(e.answer.strip())
-    for c in cmds:
-        click.echo("\n  $ " + c.replace("\n", "\n    "))
+    title, body = report.entry_text(e)
+    click.echo(click.style(title, bold=True))
+    click.echo(body)
 
 
 def _known_ids(kb: Any, ids: tuple[str, ...]) -> list[str]:
@@ -196,27 +185,15 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     if as_json:
         click.echo(json.dumps({"commands": report.records(), "totals": report.totals()}, indent=1))
     else:
-        _print_failures(kb, report)
-        t = report.totals()
-        click.echo(f"{t['commands']} commands in {t['entries']} entries: {t['passed']} passed, "
-                   f"{t['cached']} cached, {t['failed']} failed, {t['unverified']} unverified "
-                   f"({t['seconds']:.1f} s)", err=True)
+        from faqkb.report import failure_lines, summary_line
+
+        for line in failure_lines(kb, report.results):
+            click.echo(line, err=True)
+        for er in report.results.values():
+            if er.sandbox:
+                click.echo(f"kept the sandbox of {er.entry}: {er.sandbox}", err=True)
+        click.echo(summary_line(report.totals()), err=True)
     sys.exit(0 if report.ok else EXIT_FAILED)
-
-
-def _print_failures(kb: Any, report: Any) -> None:
-    from faqkb import placeholders
-
-    for entry_id, er in report.results.items():
-        entry = kb.entries[entry_id]
-        for c in er.commands:
-            if c.ok:
-                continue
-            cmd = entry.commands[c.index]
-            click.echo(f"{entry.path}:{cmd.line}: entry {entry_id!r}, command {c.index + 1} "
-                       f"{c.status.upper()}: {placeholders.for_page(cmd.run).splitlines()[0]}", err=True)
-            for f in c.failures or [c.reason]:
-                click.echo("    " + f.replace("\n", "\n    "), err=True)
 
 
 @main.command("try")
@@ -224,7 +201,7 @@ def _print_failures(kb: Any, report: Any) -> None:
 @click.option("--keep", is_flag=True, help="Keep the sandbox for inspection.")
 def try_(entry_id: str, keep: bool) -> None:
     """Re-run one entry's commands now (no cache) and show each command and its output."""
-    from faqkb import placeholders
+    from faqkb.report import command_block
     from faqkb.verify import verify_kb
 
     project = _project()
@@ -232,19 +209,19 @@ def try_(entry_id: str, keep: bool) -> None:
     _known_ids(kb, (entry_id,))
 
     def show_command(entry: Any, index: int, res: Any) -> None:
-        cmd = entry.commands[index]
-        mark = {"passed": "ok", "failed": "FAILED", "unverified": "NOT RUN"}.get(res.status, res.status)
-        click.echo(click.style(f"$ {placeholders.for_page(cmd.run)}", bold=True))
-        if res.combined:
-            click.echo(res.combined.rstrip())
-        click.echo(click.style(f"[{mark}, exit {res.exit_code}, {res.seconds:.2f} s]",
-                               fg="green" if res.ok else "red"))
-        for f in res.failures or ([res.reason] if res.reason else []):
-            click.echo("  " + f.replace("\n", "\n  "))
+        command, output, status, reasons = command_block(entry, index, res)
+        click.echo(click.style(command, bold=True))
+        if output:
+            click.echo(output)
+        click.echo(click.style(status, fg="green" if res.ok else "red"))
+        for line in reasons:
+            click.echo(line)
         click.echo()
 
     report = verify_kb(kb, project, only=[entry_id], use_cache=False, on_command=show_command,
                        keep_sandboxes=keep, jobs=1)
+    if keep:
+        click.echo(f"kept the sandbox: {report.results[entry_id].sandbox}", err=True)
     sys.exit(0 if report.ok else EXIT_FAILED)
 
 
@@ -276,42 +253,15 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
         _die(f"faqkb: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", EXIT_FAILED)
 
 
-_NEW_ENTRY = """\
-# yaml-language-server: $schema={schema}
-id: {id}
-section: {section}
-question: {question}
-aliases: []
-tags: []
-answer: |
-  Write today's answer here, in Markdown.
-legacy:
-  - source: new
-    ref: {id}
-    question: {question}
-commands: []
-"""
-
-
 @main.command()
 @click.argument("entry_id")
 @click.option("--section", required=True, help="Section id (see docs/faq/_sections.yml).")
 @click.option("--question", required=True, help="The question, in the reader's words.")
 def new(entry_id: str, section: str, question: str) -> None:
     """Create docs/faq/ENTRY_ID.yml from a template (refuses to overwrite)."""
-    import re
+    from faqkb.scaffold import new_entry
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", entry_id):
-        _die(f"faqkb: entry id {entry_id!r} must be lowercase letters, digits and dashes")
-    project = _project()
-    path = project.faq_dir / f"{entry_id}.yml"
-    if path.exists():
-        _die(f"faqkb: {path} already exists; edit it instead")
-    schema = Path(__file__).parent / "schema" / "entry.schema.json"
-    rel = Path(*([".."] * len(path.parent.relative_to(project.root).parts)),
-               schema.relative_to(project.root)) if schema.is_relative_to(project.root) else schema
-    path.write_text(_NEW_ENTRY.format(schema=rel.as_posix(), id=entry_id, section=section,
-                                      question=json.dumps(question)), "utf-8")
+    path = new_entry(_project(), entry_id, section, question)
     click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
 
 

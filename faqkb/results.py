@@ -44,6 +44,8 @@ class EntryResult:
     openssl: str = ""
     date: str = ""
     tools: dict[str, str] = field(default_factory=dict)
+    #: Where the sandbox was kept (``--keep``); empty when it was removed.
+    sandbox: str = ""
 
     @property
     def ok(self) -> bool:

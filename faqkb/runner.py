@@ -140,6 +140,8 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
         stack = outer.enter_context(contextlib.ExitStack())
         box = stack.enter_context(_sandbox(entry, ctx.keep_sandboxes))
         display = _Display(box)
+        if ctx.keep_sandboxes:
+            result.sandbox = str(box)
         servers: dict[str, _Server] = {}
         extra_env: dict[str, str] = {}
         httpd_error: str | None = None

@@ -99,3 +99,16 @@ def test_unknown_only_id_is_a_usage_error(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"alpha": entry("alpha", "  - run: 'true'\n")})
     res = faqkb(project, "verify", "--only", "alpah")
     assert res.returncode == 2 and "did you mean alpha" in res.stderr
+
+
+def test_keep_leaves_the_sandbox_and_says_where(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"alpha": entry("alpha", "  - run: echo kept > proof.txt\n")})
+    res = faqkb(project, "verify", "--keep", "--no-cache")
+    line = next(ln for ln in res.stderr.splitlines() if ln.startswith("kept the sandbox of alpha: "))
+    box = Path(line.split(": ", 1)[1])
+    try:
+        assert (box / "proof.txt").read_text() == "kept\n"
+    finally:
+        import shutil
+
+        shutil.rmtree(box, ignore_errors=True)
