@@ -208,7 +208,8 @@ def _httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
     httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == "httpd"]
     if er and httpd_cmds and all(c.ok for c in httpd_cmds):
         status = PASSED
-        mark = f"Loaded by Apache httpd {er.tools.get('httpd', '2.4')} on {er.date}."
+        mark = (f"Run in Apache httpd {er.tools.get('httpd', '2.4')} on {er.date}: "
+                "the commands below show what it does.")
     elif er and httpd_cmds and any(c.status == UNVERIFIED for c in httpd_cmds):
         status, mark = UNVERIFIED, "Not verified: no Apache httpd was available in this build."
     elif er and httpd_cmds:

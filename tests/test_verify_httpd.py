@@ -61,7 +61,7 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
     page = (out / "faq" / "certificates.md").read_text()
     assert "SSLCertificateFile /etc/ssl/certs/fullchain.crt" in page  # what a reader writes
     assert "SSL_PROTOCOL=TLSv1." in page  # what the CGI really printed
-    assert "Loaded by Apache httpd 2.4" in page
+    assert "Run in Apache httpd 2.4" in page
 
 
 def test_wrong_directive_fails_with_httpds_message(tmp_path: Path) -> None:
