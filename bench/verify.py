@@ -1,8 +1,10 @@
 """Benchmark verification and warm rebuilds; prints ratios measured in this one run.
 
-1. Cold: a full verification with an empty cache, against the ideal of the
+1. Cold: a full verification with no cached result, against the ideal of the
    commands' own run times spread over the cores: wall / (sum(command seconds) / jobs).
-   Target: <= 1.3.
+   Measured twice: on a fresh checkout (nothing known about the entries), and again
+   with the timings the first run left, which the scheduler uses to start the slowest
+   entries first (results are still not reused). Target: <= 1.3 for both.
 2. Warm: `mkdocs build` with the faqkb plugin and nothing changed (every result
    cached) against a plain `mkdocs build` of the very same rendered pages without
    the plugin. Target: <= 1.2. The two sides are run REPEAT times, interleaved, and
@@ -82,21 +84,30 @@ def warm(work: Path) -> tuple[float, float]:
 
 def main() -> int:
     jobs = os.cpu_count() or 1
+    # Installed packages come with bytecode; faqkb (an editable install) gets it here, so
+    # with PYTHONDONTWRITEBYTECODE set, both warm builds start from compiled code.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "faqkb")], check=True,
+                   timeout=300)
     with tempfile.TemporaryDirectory(prefix="faqkb-bench-") as tmp:
         work = Path(tmp)
         shutil.copy(REPO / "mkdocs.yml", work)
         shutil.copytree(REPO / "docs", work / "docs")
         shutil.copytree(REPO / "snippets", work / "snippets")
         project = Project.discover(work)
-        try:
-            wall, own, n = cold(project, jobs)
-        except ContentError as exc:
-            print(f"bench: the knowledge base is invalid; run `faqkb lint` first\n{exc}", file=sys.stderr)
-            return 2
-        ideal = own / jobs
-        cold_ratio = wall / ideal if ideal else float("nan")
-        print(f"cold: {n} commands, wall {wall:.2f} s, commands' own time {own:.2f} s over {jobs} cores "
-              f"= ideal {ideal:.2f} s; ratio {cold_ratio:.2f} (target <= {COLD_TARGET})")
+        cold_ratios = []
+        for label in ("fresh checkout", "with last run's timings"):
+            try:
+                wall, own, n = cold(project, jobs)
+            except ContentError as exc:
+                print(f"bench: the knowledge base is invalid; run `faqkb lint` first\n{exc}",
+                      file=sys.stderr)
+                return 2
+            ideal = own / jobs
+            cold_ratios.append(wall / ideal if ideal else float("nan"))
+            print(f"cold ({label}): {n} commands, wall {wall:.2f} s, commands' own time {own:.2f} s "
+                  f"over {jobs} cores = ideal {ideal:.2f} s; ratio {cold_ratios[-1]:.2f} "
+                  f"(target <= {COLD_TARGET})")
+        cold_ratio = max(cold_ratios)
         a, b = warm(work)
         warm_ratio = a / b
         print(f"warm: plugin build (all cached) {a:.2f} s vs plain mkdocs build {b:.2f} s "
