@@ -114,3 +114,10 @@ def test_at_least_ten_entries_reproduce_an_error(kb) -> None:
                    if any(c.expect.exit == "nonzero" for c in e.commands)
                    and any(c.expect.exit != "nonzero" for c in e.commands)]
     assert len(reproducing) >= 10, reproducing
+
+
+def test_every_snippet_is_exercised_by_an_entry(kb) -> None:
+    used = {s for e in kb.entries.values() for c in e.commands for s in c.snippets}
+    used |= {s for e in kb.entries.values() if e.httpd for s in e.httpd.snippets}
+    shipped = {p.name for p in (REPO / "snippets").iterdir() if p.is_file()}
+    assert shipped and shipped <= used, f"snippets no entry runs: {sorted(shipped - used)}"
