@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/search_eval.py
 
 clean:
 	rm -rf site .faqkb-cache .pytest_cache

@@ -265,6 +265,18 @@ def new(entry_id: str, section: str, question: str) -> None:
     click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def search(args: tuple[str, ...]) -> None:
+    """Find the entries that answer a question or a pasted error line, offline.
+
+    faqkb search "no shared cipher" [-n N] [--json]; see `faqkb search --help`.
+    """
+    from faqkb.search import main as search_main
+
+    sys.exit(search_main(list(args)))
+
+
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

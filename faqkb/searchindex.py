@@ -1,0 +1,82 @@
+"""Build the offline search index: SQLite FTS5 over every entry, kept beside the cache.
+
+The index holds what a reader might type or paste: the question, the other ways people
+ask it and the error lines they paste (aliases), tags, the answer, the commands, and
+the output those commands really produced when verified (so a pasted error line finds
+the entry that reproduced it). It is rebuilt only when its inputs change; the query
+side (:mod:`faqkb.search`) imports nothing of this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from faqkb import placeholders
+from faqkb.model import Entry, KnowledgeBase
+from faqkb.results import EntryResult
+from faqkb.search import SCHEMA_VERSION
+
+# Column order matters: faqkb.search weighs columns by position (bm25).
+COLUMNS = ("question", "aliases", "tags", "answer", "commands", "output", "legacy")
+_MD = re.compile(r"[`*_>#|]|\]\([^)]*\)")
+_MAX_OUTPUT = 4000  # characters of output per entry: the error lines, not whole certificates
+
+
+def _plain(markdown: str) -> str:
+    """Markdown to the words a reader sees (links keep their text, markup goes)."""
+    return _MD.sub(" ", markdown)
+
+
+def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
+    outputs = []
+    if er is not None:
+        for c in er.commands:
+            text = "\n".join(c.combined.splitlines()[:40])
+            outputs.append(text + ("\n" + c.server_log if c.server_log else ""))
+    output = "\n".join(outputs)[:_MAX_OUTPUT]
+    return (
+        e.question,
+        "\n".join(e.aliases),
+        " ".join(e.tags),
+        _plain(e.answer + "\n" + (e.then_and_now or "")),
+        "\n".join(placeholders.for_page(c.run) for c in e.commands)
+        + ("\n" + e.httpd.config if e.httpd else ""),
+        output,
+        "\n".join(f"{leg.ref} {leg.question}" for leg in e.legacy),
+    )
+
+
+def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str) -> None:
+    """Write the index for ``kb`` to ``path`` atomically (a temp file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".sqlite", dir=path.parent)
+    os.close(fd)
+    try:
+        with contextlib.closing(sqlite3.connect(tmp)) as db:
+            cols = ", ".join(COLUMNS)
+            # porter: "certificates" finds "certificate"; '_' stays inside a word so
+            # SSL_ERROR_NO_CYPHER_OVERLAP is one term, as people paste it.
+            db.execute(f"CREATE VIRTUAL TABLE entries USING fts5({cols}, "
+                       "tokenize=\"porter unicode61 tokenchars '_'\")")
+            db.execute("CREATE TABLE meta (entry TEXT PRIMARY KEY, section TEXT, question TEXT, "
+                       "rid INTEGER)")
+            db.execute("CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT)")
+            for e in sorted(kb.entries.values(), key=lambda x: x.id):
+                cur = db.execute(f"INSERT INTO entries ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                                 _row(e, results.get(e.id)))
+                db.execute("INSERT INTO meta VALUES (?, ?, ?, ?)",
+                           (e.id, kb.section_of(e).title, e.question, cur.lastrowid))
+            db.executemany("INSERT INTO info VALUES (?, ?)",
+                           [("schema", SCHEMA_VERSION), ("digest", digest),
+                            ("entries", str(len(kb.entries)))])
+            db.commit()
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
