@@ -21,7 +21,7 @@ from pathlib import Path
 
 INDEX_NAME = "search.sqlite"
 #: Bump when the index's layout or content changes, so old indexes are rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # bm25 weights, in the column order of faqkb.searchindex.COLUMNS:
 # question, aliases, tags, answer, commands, output, legacy.
 WEIGHTS = (8.0, 6.0, 2.0, 1.5, 1.0, 2.0, 3.0)

@@ -27,6 +27,15 @@ _MD = re.compile(r"[`*_>#|]|\]\([^)]*\)")
 _MAX_OUTPUT = 4000  # characters of output per entry: the error lines, not whole certificates
 
 
+_COMPOUND = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+
+
+def _with_compounds(text: str) -> str:
+    """Add the joined form of hyphenated words: "pass-phrase" is also found as "passphrase"."""
+    joined = {a + b for a, b in _COMPOUND.findall(text)}
+    return text + ("\n" + " ".join(sorted(joined)) if joined else "")
+
+
 def _plain(markdown: str) -> str:
     """Markdown to the words a reader sees (links keep their text, markup goes)."""
     return _MD.sub(" ", markdown)
@@ -39,7 +48,7 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
             text = "\n".join(c.combined.splitlines()[:40])
             outputs.append(text + ("\n" + c.server_log if c.server_log else ""))
     output = "\n".join(outputs)[:_MAX_OUTPUT]
-    return (
+    columns = (
         e.question,
         "\n".join(e.aliases),
         " ".join(e.tags),
@@ -49,6 +58,7 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
         output,
         "\n".join(f"{leg.ref} {leg.question}" for leg in e.legacy),
     )
+    return tuple(_with_compounds(c) for c in columns)
 
 
 def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str) -> None:

@@ -76,3 +76,10 @@ def test_search_path_imports_nothing_heavy(tmp_path: Path) -> None:
 def test_real_kb_finds_no_shared_cipher() -> None:
     res = faqkb_search(REPO, "no shared cipher", "-n", "1", "--json")
     assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "cipher-shared"
+
+
+def test_hyphenated_words_are_found_joined(tmp_path: Path) -> None:
+    gamma = MINIMAL.format(id="gamma").replace("What is gamma?", "How do I remove the pass-phrase?")
+    project = make_project(tmp_path, {"gamma": gamma, "beta": BETA})
+    res = faqkb_search(project, "passphrase", "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "gamma"
