@@ -1,6 +1,6 @@
 # Two entry points a fresh machine needs: `make site` and `make test`.
 # Both create .venv, install the project, and install the system programs the
-# verification needs (apache2) when they are missing.
+# verification needs (apache2) when they are missing; `make test` also chromium.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +10,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test lint bench system-deps clean
+.PHONY: site test lint bench system-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,15 @@ $(STAMP): pyproject.toml
 	touch $@
 
 system-deps:
-	@bash .ci/system-deps
+	@bash .ci/system-deps site
+
+test-deps:
+	@bash .ci/system-deps test
 
 site: $(STAMP) system-deps
 	$(BIN)/faqkb build --strict --jobs $(JOBS)
 
-test: $(STAMP) system-deps
+test: $(STAMP) test-deps
 	$(BIN)/ruff check faqkb tests bench
 	$(BIN)/pytest -n $(JOBS) -q
 
