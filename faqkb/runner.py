@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from faqkb import expect as expectations
-from faqkb import placeholders, sandbox
+from faqkb import placeholders, sandbox, spawn
 from faqkb.model import Command, Entry
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 
@@ -107,6 +107,11 @@ def _reference_values(listener: Listener, scenario: str) -> dict[str, str]:
 
 
 def _copy_snippets(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
+    with spawn.writing():  # snippets are often scripts: see faqkb.spawn (ETXTBSY)
+        _copy(names, ctx, box)
+
+
+def _copy(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
     for name in names:
         assert ctx.snippets_dir is not None  # the loader checked the files exist
         dest = box / name

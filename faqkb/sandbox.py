@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from faqkb import spawn
+
 SHELL = ("/bin/bash", "--noprofile", "--norc", "-o", "pipefail", "-c")
 MAX_CAPTURE = 1 << 20  # per stream; a runaway command must not eat the build's memory
 _GRACE = 0.2  # seconds to drain pipes after the command exits (background children may hold them)
@@ -87,7 +89,7 @@ def run(
     Setting ``cancel`` (on Ctrl-C) ends the command like a timeout: its group is killed.
     """
     start = time.monotonic()
-    proc = subprocess.Popen(
+    proc = spawn.popen(
         [*SHELL, command],
         cwd=cwd,
         env=env,

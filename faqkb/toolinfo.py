@@ -15,9 +15,10 @@ _ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 def _first_line(argv: list[str]) -> str:
+    from faqkb import spawn
+
     try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, env=_ENV,
-                             start_new_session=True, cwd="/", check=False)
+        out = spawn.run(argv, text=True, timeout=10, env=_ENV, start_new_session=True, cwd="/")
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return (out.stdout or out.stderr).strip().split("\n")[0]

@@ -44,9 +44,10 @@ commands:
 """
 
 
-def _apache_processes() -> str:
+def _apache_processes(entry_id: str) -> str:
+    """httpd processes of this test's entry (tests run in parallel: each uses its own id)."""
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
-    return "\n".join(ln for ln in ps.stdout.splitlines() if "faqkb-envvars-" in ln and "apache2" in ln)
+    return "\n".join(ln for ln in ps.stdout.splitlines() if f"faqkb-{entry_id}-" in ln and "apache2" in ln)
 
 
 def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
     res = faqkb(project, "verify", "--json")
     assert res.returncode == 0, res.stdout + res.stderr
     assert json.loads(res.stdout)["commands"][0]["status"] == "passed"
-    assert _apache_processes() == ""
+    assert _apache_processes("envvars") == ""
     out = tmp_path / "out"
     rendered = faqkb(project, "render", "--out", str(out))
     assert rendered.returncode == 0, rendered.stderr
@@ -65,12 +66,13 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
 
 
 def test_wrong_directive_fails_with_httpds_message(tmp_path: Path) -> None:
-    project = make_project(tmp_path, {"envvars": ENTRY.replace("SSLEngine on", "SSLEngin on")})
+    bad = ENTRY.replace("SSLEngine on", "SSLEngin on").replace("envvars", "misspelt")
+    project = make_project(tmp_path, {"misspelt": bad})
     res = faqkb(project, "verify")
     assert res.returncode == 1
     assert "Invalid command 'SSLEngin'" in res.stderr
-    assert "entry 'envvars', command 1 FAILED" in res.stderr
-    assert _apache_processes() == ""
+    assert "entry 'misspelt', command 1 FAILED" in res.stderr
+    assert _apache_processes("misspelt") == ""
 
 
 def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from faqkb import spawn
 from faqkb.httpd.config import APACHE2, MODULES_DIR, SYS_PATH, HttpdConfig, HttpdError
 from faqkb.model import Httpd
 from faqkb.toolinfo import once
@@ -45,9 +46,8 @@ def httpd_available() -> str | None:
 
 @once
 def _version_output() -> str:
-    out = subprocess.run([str(APACHE2), "-v"], capture_output=True, text=True, timeout=10,
-                         env={"PATH": SYS_PATH, "LANG": "C"}, start_new_session=True, cwd="/",
-                         check=False)
+    out = spawn.run([str(APACHE2), "-v"], text=True, timeout=10,
+                    env={"PATH": SYS_PATH, "LANG": "C"}, start_new_session=True, cwd="/")
     if out.returncode != 0:
         raise HttpdError((out.stdout + out.stderr).strip())
     return out.stdout
@@ -91,7 +91,8 @@ class HttpdBackend(HttpdConfig):
         """Write the configs, ``files`` and wrappers; return (placeholder values, command env)."""
         # From here on a command may start httpd in this sandbox: stop it at exit at the latest.
         _LIVE.add(self)
-        return super().prepare()
+        with spawn.writing():  # its scripts are executed later (see faqkb.spawn)
+            return super().prepare()
 
     # ----------------------------------------------------------------- lifecycle
     def _run_env(self) -> dict[str, str]:
@@ -108,10 +109,9 @@ class HttpdBackend(HttpdConfig):
         # wait, and a tiny one (a test of that wait) must not fail the test first.
         limit = max(self.timeout, 10.0)
         try:
-            out = subprocess.run(self._cmd("-t", "-D", "DUMP_RUN_CFG"), capture_output=True,
-                                 text=True, errors="replace", timeout=limit,
-                                 env=self._run_env(), cwd=self.sandbox, start_new_session=True,
-                                 check=False)
+            out = spawn.run(self._cmd("-t", "-D", "DUMP_RUN_CFG"), text=True, errors="replace",
+                            timeout=limit, env=self._run_env(), cwd=self.sandbox,
+                            start_new_session=True)
         except subprocess.TimeoutExpired as exc:
             raise HttpdError(f"apache2 -t did not finish within {limit:g}s") from exc
         text = out.stdout + out.stderr
@@ -135,7 +135,7 @@ class HttpdBackend(HttpdConfig):
         mark = self.log_mark()
         startup = self.sandbox / "logs" / "startup.out"
         with open(startup, "wb") as out:
-            self._proc = subprocess.Popen(
+            self._proc = spawn.popen(
                 self._cmd("-DFOREGROUND"), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.PIPE if self.spec.passphrase is not None else subprocess.DEVNULL,
                 env=self._run_env(), cwd=self.sandbox, start_new_session=True)
