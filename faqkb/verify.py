@@ -148,9 +148,18 @@ def verify_kb(
             report.results[e.id] = hit
         else:
             todo.append((e, key))
-    # Longest first (by last run's time; unknown ones first of all), so a slow entry
-    # does not start last and leave the other workers idle at the end.
-    todo.sort(key=lambda item: -(cache.previous_seconds(item[0].id) or float("inf")))
+    # Longest first, so a slow entry does not start last and leave the other workers idle
+    # at the end: by last run's time. Entries never timed go first: those with a command
+    # that declares a long timeout (the author's own hint that it is slow), then those
+    # with the most commands.
+    def expected(item: tuple[Entry, str]) -> tuple[int, float, int]:
+        entry = item[0]
+        seconds = cache.previous_seconds(entry.id)
+        if seconds is None:
+            return (0, -max(c.timeout for c in entry.commands), -len(entry.commands))
+        return (1, -seconds, 0)
+
+    todo.sort(key=expected)
     if progress and report.results:
         progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
     workers = max(1, jobs or os.cpu_count() or 1)
