@@ -167,7 +167,11 @@ def _known_ids(kb: Any, ids: tuple[str, ...]) -> list[str]:
               help="Print one JSON object: commands (entry, index, status, seconds) and totals.")
 @click.option("--no-cache", is_flag=True, help="Re-run everything, ignoring cached results.")
 @click.option("--keep", is_flag=True, help="Keep the sandboxes (their paths are printed) for debugging.")
-def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: bool, keep: bool) -> None:
+@click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write a JUnit XML report (a test case per command) for CI.")
+@click.option("--shard", metavar="K/N", help="Run only the K-th of N equal shares of the entries (CI).")
+def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: bool, keep: bool,
+           junit: str | None, shard: str | None) -> None:
     """Run every entry's commands and check what they must do. Exit 0 all passed, 1 otherwise.
 
     Results of unchanged entries are reused from .faqkb-cache/ (status "cached"). A
@@ -179,9 +183,20 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     project = _project()
     kb = _load(project, list(only) if only else None)
     ids = _known_ids(kb, only) if only else None
+    if shard:
+        from faqkb.verify import shard_ids
+
+        try:
+            ids = shard_ids(ids or sorted(kb.entries), shard)
+        except ValueError as exc:
+            _die(f"faqkb: --shard {shard}: {exc}")
     progress = None if as_json else (lambda m: click.echo(m, err=True))
     report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not no_cache, progress=progress,
                        keep_sandboxes=keep)
+    if junit:
+        from faqkb.junit import junit_xml, write_junit
+
+        write_junit(Path(junit), junit_xml(kb, report.results, report.seconds))
     if as_json:
         click.echo(json.dumps({"commands": report.records(), "totals": report.totals()}, indent=1))
     else:

@@ -59,6 +59,14 @@ class Report:
         return all(er.ok for er in self.results.values())
 
 
+def shard_ids(ids: list[str], spec: str) -> list[str]:
+    """The K-th of N interleaved shares of ``ids`` for ``K/N`` (1-based); ValueError if malformed."""
+    k, sep, n = spec.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ValueError("write it as K/N with 1 <= K <= N, for example 2/4")
+    return sorted(ids)[int(k) - 1 :: int(n)]
+
+
 def tool_versions(need_httpd: bool) -> dict[str, str]:
     """Versions that go into cache keys and the "verified with" mark."""
     tools = {"openssl": toolinfo.openssl_version(), "curl": toolinfo.curl_version()}

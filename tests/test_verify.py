@@ -112,3 +112,27 @@ def test_keep_leaves_the_sandbox_and_says_where(tmp_path: Path) -> None:
         import shutil
 
         shutil.rmtree(box, ignore_errors=True)
+
+
+def test_junit_report_and_shards(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    project = make_project(tmp_path, {
+        "alpha": entry("alpha", "  - run: echo ok\n"),
+        "beta": entry("beta", "  - run: echo nope\n    expect: {stdout: ['^yes$']}\n"),
+        "gamma": entry("gamma", "  - run: echo ok\n"),
+    })
+    report = tmp_path / "out" / "junit.xml"
+    res = faqkb(project, "verify", "--junit", str(report))
+    assert res.returncode == 1
+    root = ET.parse(report).getroot()
+    cases = {c.get("classname"): c for c in root.iter("testcase")}
+    assert set(cases) == {"faqkb.alpha", "faqkb.beta", "faqkb.gamma"}
+    failure = cases["faqkb.beta"].find("failure")
+    assert failure is not None and failure.get("message") == "stdout does not match /^yes$/"
+    assert cases["faqkb.alpha"].find("failure") is None
+    assert cases["faqkb.beta"].get("name") == "command 1: echo nope"
+    shares = [json.loads(faqkb(project, "verify", "--json", "--shard", f"{k}/2").stdout) for k in (1, 2)]
+    assert [sorted({r["entry"] for r in s["commands"]}) for s in shares] == [["alpha", "gamma"], ["beta"]]
+    bad = faqkb(project, "verify", "--shard", "3/2")
+    assert bad.returncode == 2 and "write it as K/N" in bad.stderr
