@@ -16,7 +16,7 @@ from typing import Any
 
 from faqkb import placeholders, yamlsrc
 from faqkb.fixtures import FIXTURES
-from faqkb.model import Command, Entry, Httpd, KnowledgeBase, Legacy, Section
+from faqkb.model import ENTRY_LINK, Command, Entry, Httpd, KnowledgeBase, Legacy, Section
 from faqkb.problems import ContentError, Problem
 from faqkb.schemacheck import SchemaMemo, schema_problems
 from faqkb.sections import TAGS_FILE, load_sections, load_tags
@@ -175,7 +175,6 @@ def _check_entry(
     return problems
 
 
-_ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
 
 def _check_links(entry: Entry, known: list[str]) -> list[Problem]:
@@ -184,7 +183,7 @@ def _check_links(entry: Entry, known: list[str]) -> list[Problem]:
     source: str | None = None
     for field_name in ("answer", "then_and_now"):
         text = getattr(entry, field_name) or ""
-        for m in _ENTRY_LINK.finditer(text):
+        for m in ENTRY_LINK.finditer(text):
             if m.group(1) in known:
                 continue
             if source is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 DEFAULT_TIMEOUT = 30.0
+#: ``[text](#entry-id)`` in an answer: a link to another entry, wherever it lives.
+ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
 
 @dataclass(frozen=True)

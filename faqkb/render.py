@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from faqkb import placeholders
-from faqkb.model import Command, Entry, KnowledgeBase
+from faqkb.model import ENTRY_LINK, Command, Entry, KnowledgeBase
 from faqkb.results import CACHED, FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 
 MAX_OUTPUT_LINES = 60
@@ -220,7 +220,6 @@ def _httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
             "fence": _fence(config, *(f["content"] for f in files)), "status": status, "mark": mark}
 
 
-_ENTRY_LINK = re.compile(r"\]\(#([a-z0-9][a-z0-9-]*)\)")
 
 
 def _link_entries(kb: KnowledgeBase, e: Entry, text: str) -> str:
@@ -232,7 +231,7 @@ def _link_entries(kb: KnowledgeBase, e: Entry, text: str) -> str:
             return m.group(0)
         return f"]({target.section}.md#{target.id})"
 
-    return _ENTRY_LINK.sub(sub, text)
+    return ENTRY_LINK.sub(sub, text)
 
 
 def entry_view(

@@ -287,16 +287,20 @@ def test_key_mismatch_fails_start_with_httpds_message(sandbox: Path, ca: trustme
     assert httpd_pids(b) == []
 
 
-@needs_httpd
-def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCert) -> None:
-    # An exec: pass phrase helper that never answers keeps httpd in its start-up.
+def exec_dialog_spec(sandbox: Path, leaf: trustme.LeafCert, helper: str) -> Httpd:
+    """The leaf's key encrypted with "secret", and an exec: pass phrase dialog running ``helper``."""
     key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
     (sandbox / "server.key").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"secret")))
     config = "SSLPassPhraseDialog exec:/usr/local/bin/passphrase.sh\n" + vhost()
-    spec = Httpd(config=config, files=(("/usr/local/bin/passphrase.sh",
-                                        "#!/bin/sh\nexec sleep 60\n"),))
+    return Httpd(config=config, files=(("/usr/local/bin/passphrase.sh", f"#!/bin/sh\n{helper}\n"),))
+
+
+@needs_httpd
+def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCert) -> None:
+    # An exec: pass phrase helper that never answers keeps httpd in its start-up.
+    spec = exec_dialog_spec(sandbox, leaf, "exec sleep 60")
     b = HttpdBackend(spec, sandbox, timeout=1.0)
     b.prepare()
     with pytest.raises(HttpdError, match="did not accept connections"):
@@ -306,13 +310,7 @@ def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCe
 
 @needs_httpd
 def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert) -> None:
-    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
-    (sandbox / "server.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"secret")))
-    config = "SSLPassPhraseDialog exec:/usr/local/bin/passphrase.sh\n" + vhost()
-    spec = Httpd(config=config, files=(("/usr/local/bin/passphrase.sh",
-                                        "#!/bin/sh\necho secret\n"),))
+    spec = exec_dialog_spec(sandbox, leaf, "echo secret")
     with HttpdBackend(spec, sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
