@@ -14,9 +14,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from faqkb.loader import load_kb  # noqa: E402
+from faqkb.load.loader import load_kb  # noqa: E402
 from faqkb.project import Project  # noqa: E402
-from faqkb.search import ensure_index, search  # noqa: E402
+from faqkb.search.index import ensure_index  # noqa: E402
+from faqkb.search.query import search  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "eval" / "dev-queries.jsonl"
 

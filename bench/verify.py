@@ -30,10 +30,10 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from faqkb.loader import load_kb  # noqa: E402
-from faqkb.problems import ContentError  # noqa: E402
+from faqkb.errors import ContentError  # noqa: E402
+from faqkb.load.loader import load_kb  # noqa: E402
 from faqkb.project import Project  # noqa: E402
-from faqkb.verify import verify_kb  # noqa: E402
+from faqkb.verify.verifier import verify_kb  # noqa: E402
 
 REPEAT = 7
 COLD_RUNS = 3
@@ -69,7 +69,7 @@ def _mkdocs(config: Path, site: Path) -> float:
 def warm(work: Path) -> tuple[float, float]:
     """Fastest seconds of a warm plugin build and of a plain build of the same pages."""
     rendered = work / "rendered"
-    subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(rendered)], cwd=work,
+    subprocess.run([sys.executable, "-m", "faqkb", "render", "--out", str(rendered)], cwd=work,
                    env=ENV, check=True, timeout=3600, capture_output=True)
     cfg = yaml.safe_load((work / "mkdocs.yml").read_text())
     cfg["plugins"] = [p for p in cfg.get("plugins", []) if not (p == "faqkb" or

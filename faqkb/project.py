@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from faqkb.problems import FaqkbError
+from faqkb.errors import FaqkbError
 
 CONFIG_NAME = "mkdocs.yml"
 

@@ -13,7 +13,7 @@ import pytest
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory):
     """One test PKI per test session (per xdist worker): keys are made once and reused."""
-    from faqkb.pki import Pki
+    from faqkb.pki.authority import Pki
 
     return Pki(tmp_path_factory.mktemp("pki"))
 

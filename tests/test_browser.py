@@ -29,7 +29,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if cache.is_dir():  # verified results of this checkout, if any: saves re-running them
         shutil.copytree(cache, project / ".faqkb-cache")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "faqkb.cli", "build"], cwd=project, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "faqkb", "build"], cwd=project, env=env, check=True,
                    capture_output=True, timeout=900)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(project / "site"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

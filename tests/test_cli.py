@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.kbutil import MINIMAL, REPO, make_project
 
-FAQKB = [sys.executable, "-m", "faqkb.cli"]
+FAQKB = [sys.executable, "-m", "faqkb"]
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -46,7 +46,7 @@ def test_lint_missing_dir(tmp_path: Path) -> None:
 
 
 def test_every_command_is_documented_in_readme() -> None:
-    from faqkb.cli import main
+    from faqkb.integrations.cli import main
 
     readme = (REPO / "README.md").read_text()
     missing = [name for name in main.commands if f"faqkb {name}" not in readme]
@@ -63,7 +63,7 @@ def test_new_creates_a_lintable_entry(tmp_path: Path) -> None:
 
 
 def test_contributing_guide_names_every_fixture_scenario_and_placeholder() -> None:
-    from faqkb.fixtures import FIXTURES
+    from faqkb.pki.fixtures import FIXTURES
     from faqkb.placeholders import NAMES
     from faqkb.tlsserver.scenarios import SCENARIOS
 

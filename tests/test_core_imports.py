@@ -8,7 +8,7 @@ import sys
 
 import faqkb
 
-INTEGRATIONS = {"faqkb.cli", "faqkb.mkdocs_plugin", "faqkb.pytest_plugin"}
+INTEGRATIONS = {"faqkb.integrations.cli", "faqkb.integrations.mkdocs_plugin", "faqkb.integrations.pytest_plugin"}
 
 
 def core_modules() -> list[str]:
@@ -21,7 +21,7 @@ def core_modules() -> list[str]:
 
 def test_core_modules_found() -> None:
     mods = core_modules()
-    assert "faqkb.loader" in mods and "faqkb.runner" in mods and "faqkb.render" in mods
+    assert "faqkb.load.loader" in mods and "faqkb.run.runner" in mods and "faqkb.render.pages" in mods
 
 
 def test_core_imports_no_integration_package() -> None:

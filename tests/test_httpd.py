@@ -13,7 +13,8 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
-from faqkb.httpd import HttpdBackend, HttpdError, httpd_available, httpd_version
+from faqkb.httpd.config import HttpdError
+from faqkb.httpd.process import HttpdBackend, httpd_available, httpd_version
 from faqkb.model import Httpd
 
 _REASON = httpd_available()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.httpd import httpd_available
+from faqkb.httpd.process import httpd_available
 from tests.kbutil import MINIMAL, make_project
 
 MARK = f"faqkb-int-{os.getpid()}"
@@ -43,7 +43,7 @@ def _leftovers(sandbox_prefix: str) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_leaves_no_httpd_and_no_command(tmp_path: Path, sig: signal.Signals) -> None:
     project = make_project(tmp_path, {"slow": ENTRY})
-    proc = subprocess.Popen([sys.executable, "-m", "faqkb.cli", "verify"], cwd=project,
+    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "verify"], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -64,7 +64,7 @@ def test_interrupt_leaves_no_httpd_and_no_command(tmp_path: Path, sig: signal.Si
 
 
 def test_serve_tls_prints_json_then_serves(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "faqkb.cli", "serve-tls", "--scenario", "expired"],
+    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "serve-tls", "--scenario", "expired"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert proc.stdout is not None
@@ -82,6 +82,6 @@ def test_serve_tls_prints_json_then_serves(tmp_path: Path) -> None:
 
 
 def test_serve_tls_unknown_scenario() -> None:
-    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "serve-tls", "--scenario", "nope"],
+    res = subprocess.run([sys.executable, "-m", "faqkb", "serve-tls", "--scenario", "nope"],
                          capture_output=True, text=True, timeout=30, check=False)
     assert res.returncode == 2 and "unknown scenario 'nope'" in res.stderr

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from faqkb.loader import load_kb
+from faqkb.load.loader import load_kb
 from tests.kbutil import REPO
 
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -100,7 +100,7 @@ def test_tags_and_see_also_are_used(kb) -> None:
 def test_whole_kb_verifies() -> None:
     """Doc CI: every command of every entry passes against the real servers."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "verify", "--json"], cwd=REPO, env=env,
+    res = subprocess.run([sys.executable, "-m", "faqkb", "verify", "--json"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=1800, check=False)
     data = json.loads(res.stdout)
     failed = [r for r in data["commands"] if r["status"] not in ("passed", "cached")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.loader import lint, load_kb
-from faqkb.problems import ContentError
+from faqkb.errors import ContentError
+from faqkb.load.loader import lint, load_kb
 from tests.kbutil import MINIMAL, make_project
 
 GOOD = MINIMAL.format(id="good")
@@ -150,7 +150,7 @@ def test_memo_does_not_trust_a_file_that_had_a_problem(tmp_path: Path) -> None:
 
 
 def test_links_to_entries_are_checked_and_resolved_across_sections(tmp_path: Path) -> None:
-    from faqkb.render import render_pages
+    from faqkb.render.pages import render_pages
 
     a = GOOD.replace("id: good", "id: a").replace("  An answer.", "  See [b](#b) and [c](#c).")
     b = MINIMAL.format(id="b").replace("section: certificates", "section: protocol")

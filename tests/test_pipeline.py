@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faqkb.pipeline import build
+from faqkb.pipeline.builder import build
 from faqkb.project import Project
 from tests.kbutil import MINIMAL, make_project
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.fixtures import FIXTURES, PASSPHRASE, materialize
+from faqkb.pki.fixtures import FIXTURES, PASSPHRASE, materialize
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_cafile_is_the_root(pki):
 
 
 def test_pki_is_thread_safe_and_reuses_keys(tmp_path):
-    from faqkb.pki import Pki
+    from faqkb.pki.authority import Pki
 
     p = Pki(tmp_path)
     got: list[object] = []
@@ -179,7 +179,7 @@ def test_pki_is_thread_safe_and_reuses_keys(tmp_path):
 
 
 def test_importing_fixtures_stays_cheap():
-    code = "import sys, faqkb.fixtures; print('cryptography' in sys.modules)"
+    code = "import sys, faqkb.pki.fixtures; print('cryptography' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
                        env={"PATH": os.environ.get("PATH", "")}, start_new_session=True)
     assert r.stdout.strip() == "False", r.stderr

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from faqkb import sandbox
+from faqkb.run import shell as sandbox
 
 
 def _alive(pid: int) -> bool:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from faqkb.search import fts_query, terms
+from faqkb.search.query import fts_query, terms
 from tests.kbutil import MINIMAL, REPO, make_project
 
 ALPHA = MINIMAL.format(id="alpha").replace("What is alpha?", "Why does the handshake fail?") + """\
@@ -21,7 +21,7 @@ BETA = MINIMAL.format(id="beta").replace("What is beta?", "How do I convert a ce
 
 
 def faqkb_search(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    launch = "import sys; from faqkb.launch import run; sys.argv = ['faqkb', 'search', *sys.argv[1:]]; run()"
+    launch = "import sys; from faqkb.integrations.launch import run; sys.argv = ['faqkb', 'search', *sys.argv[1:]]; run()"
     return subprocess.run([sys.executable, "-c", launch, *args], cwd=project, capture_output=True,
                           text=True, timeout=120, check=False, env={**os.environ, "NO_COLOR": "1"})
 
@@ -33,7 +33,7 @@ def test_terms_and_query() -> None:
 
 def test_pasted_error_line_finds_the_entry_that_reproduced_it(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"alpha": ALPHA, "beta": BETA})
-    verify = subprocess.run([sys.executable, "-m", "faqkb.cli", "verify"], cwd=project,
+    verify = subprocess.run([sys.executable, "-m", "faqkb", "verify"], cwd=project,
                             capture_output=True, text=True, timeout=120, check=False)
     assert verify.returncode == 0, verify.stderr
     # "0A0000C1" appears only in the output the command really printed
@@ -64,7 +64,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_search_path_imports_nothing_heavy(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"alpha": ALPHA})
     faqkb_search(project, "warm", "up")  # builds the index
-    code = ("import sys; from faqkb.launch import run; sys.argv = ['faqkb', 'search', 'handshake']\n"
+    code = ("import sys; from faqkb.integrations.launch import run; sys.argv = ['faqkb', 'search', 'handshake']\n"
             "try:\n    run()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('click', 'jinja2', 'jsonschema', 'mkdocs', 'cryptography')"
             " if m in sys.modules))")

@@ -77,7 +77,7 @@ def test_invalid_content_stops_build_with_positions(tmp_path: Path) -> None:
 def test_faqkb_build_is_atomic(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"alpha": ENTRY.replace("exit 3", "exit 0"),
                                       "beta": MINIMAL.format(id="beta")})
-    cli = [sys.executable, "-m", "faqkb.cli", "build", "--strict"]
+    cli = [sys.executable, "-m", "faqkb", "build", "--strict"]
     ok = subprocess.run(cli, cwd=project, capture_output=True, text=True, timeout=300, env=ENV, check=False)
     assert ok.returncode == 0, ok.stderr
     index = project / "site" / "faq" / "certificates" / "index.html"
@@ -92,7 +92,7 @@ def test_faqkb_build_is_atomic(tmp_path: Path) -> None:
 def test_render_writes_complete_docs_tree(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"alpha": MINIMAL.format(id="alpha")})
     out = tmp_path / "rendered"
-    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(out)], cwd=project,
+    res = subprocess.run([sys.executable, "-m", "faqkb", "render", "--out", str(out)], cwd=project,
                          capture_output=True, text=True, timeout=120, env=ENV, check=False)
     assert res.returncode == 0, res.stderr
     assert (out / "index.md").is_file()
@@ -110,7 +110,7 @@ commands:
 """
     project = make_project(tmp_path, {"alpha": entry})
     out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "render", "--out", str(out)], cwd=project,
+    res = subprocess.run([sys.executable, "-m", "faqkb", "render", "--out", str(out)], cwd=project,
                          capture_output=True, text=True, timeout=120, env=ENV, check=False)
     assert res.returncode == 0, res.stderr
     page = (out / "faq" / "certificates.md").read_text()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.fixtures import PASSPHRASE, materialize
+from faqkb.pki.fixtures import PASSPHRASE, materialize
 from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SCENARIO_INFO, SCENARIOS
 from faqkb.tlsserver.server import ReferenceServer
 

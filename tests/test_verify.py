@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.kbutil import MINIMAL, make_project
 
-FAQKB = [sys.executable, "-m", "faqkb.cli"]
+FAQKB = [sys.executable, "-m", "faqkb"]
 
 
 def entry(eid: str, commands: str) -> str:

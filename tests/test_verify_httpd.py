@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.httpd import httpd_available
+from faqkb.httpd.process import httpd_available
 from tests.kbutil import MINIMAL, make_project
 from tests.test_verify import faqkb
 
@@ -81,7 +81,7 @@ def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path) 
 
     project = make_project(tmp_path, {"envvars": ENTRY})
     env = {**os.environ, "FAQKB_APACHE2": str(tmp_path / "no-apache2"), "NO_MKDOCS_2_WARNING": "1"}
-    res = subprocess.run([sys.executable, "-m", "faqkb.cli", "verify"], cwd=project, env=env,
+    res = subprocess.run([sys.executable, "-m", "faqkb", "verify"], cwd=project, env=env,
                          capture_output=True, text=True, timeout=120, check=False)
     assert res.returncode == 1
     assert "command 1 UNVERIFIED" in res.stderr and "apache2 not installed" in res.stderr

@@ -4,12 +4,12 @@ An entry's ``httpd:`` block (:class:`faqkb.model.Httpd`) gives the directives a 
 httpd.conf, with the paths and ports a reader uses. :class:`HttpdConfig` writes a private base
 config into the sandbox and puts the entry's text in its own file ``conf/entry.conf`` (so httpd's
 "Syntax error on line N of .../entry.conf" is the reader's line N);
-:class:`faqkb.httpd.backend.HttpdBackend` then starts Debian's ``/usr/sbin/apache2`` in the
+:class:`faqkb.httpd.process.HttpdBackend` then starts Debian's ``/usr/sbin/apache2`` in the
 foreground in its own process group.
 
 This module is the configuration half: the reader-path table, the port and path rewriting, the
 base config, the ``files`` and the wrapper scripts. Starting, watching and stopping httpd is
-:mod:`faqkb.httpd.backend`.
+:mod:`faqkb.httpd.process`.
 
 Sandbox layout (``S`` = the sandbox; the runner puts fixtures and snippets in ``S``)::
 
@@ -141,7 +141,7 @@ _ERRORLOG = re.compile(r"^\s*ErrorLog\s+\"?([^\"\s|][^\"\s]*)", re.IGNORECASE | 
 class HttpdConfig:
     """The private httpd config of one entry's sandbox; see the module docstring.
 
-    :meth:`prepare` writes it; :class:`faqkb.httpd.backend.HttpdBackend` adds the process.
+    :meth:`prepare` writes it; :class:`faqkb.httpd.process.HttpdBackend` adds the process.
     """
 
     def __init__(self, spec: Httpd, sandbox: Path) -> None:

@@ -1,7 +1,7 @@
 """The server side of each TLS scenario: which certificate, which chain, which limits.
 
 :class:`ScenarioContexts` makes one :class:`ssl.SSLContext` per scenario of
-:mod:`faqkb.tlsserver.scenarios`, from the build's :class:`~faqkb.pki.Pki`, and keeps it for
+:mod:`faqkb.tlsserver.scenarios`, from the build's :class:`~faqkb.pki.authority.Pki`, and keeps it for
 the life of the :class:`~faqkb.tlsserver.server.ReferenceServer` that owns it. It also
 answers what a connection needs for mod_ssl's ``SSL_*`` variables: the leaf a context serves
 (:meth:`ScenarioContexts.leaf_for`), a cipher's key size (:func:`alg_bits`) and the SNI name
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SNI_NAMES
 
 if TYPE_CHECKING:
-    from faqkb.pki import Issued, Pki
+    from faqkb.pki.authority import Issued, Pki
 
 #: Leaf used by each TLS scenario, and whether the server sends its chain after it.
 _LEAVES: dict[str, tuple[str, bool]] = {

@@ -10,7 +10,7 @@ a thread and nothing blocks interpreter exit. :meth:`ReferenceServer.stop` shuts
 socket down, which wakes blocked threads, and joins them.
 
 Each scenario's certificate, chain and TLS limits are :mod:`faqkb.tlsserver.contexts`; the
-HTTP spoken over the connection is :mod:`faqkb.tlsserver.http`.
+HTTP spoken over the connection is :mod:`faqkb.tlsserver.minihttp`.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from faqkb.tlsserver import http
+from faqkb.tlsserver import minihttp
 from faqkb.tlsserver.contexts import ScenarioContexts, alg_bits, sni_sent
 from faqkb.tlsserver.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
-    from faqkb.pki import Pki
+    from faqkb.pki.authority import Pki
 
 _LIBRARY = "OpenSSL/" + ssl.OPENSSL_VERSION.split()[1]
 
@@ -220,16 +220,16 @@ class Listener:
             self._done(me)
 
     def _serve_plain(self, conn: socket.socket, peer: str) -> None:
-        data = http.read_head(conn.recv)
+        data = minihttp.read_head(conn.recv)
         if not data:
             self.log(f"connection from {peer} closed without a request")
             return
-        if not http.looks_like_http(data):
+        if not minihttp.looks_like_http(data):
             what = "a TLS handshake" if data[:1] == b"\x16" else "not HTTP"
             self.log(f"bad request from {peer}: {what} (first bytes {data[:8]!r}); answered 400")
-            conn.sendall(http.response(400, "Bad Request\n"))
+            conn.sendall(minihttp.response(400, "Bad Request\n"))
         else:
-            status, payload, line = http.answer(data, self.scenario, None)
+            status, payload, line = minihttp.answer(data, self.scenario, None)
             conn.sendall(payload)
             self.log(f'{peer} "{line}" {status} {len(payload)}')
         _linger(conn)
@@ -249,7 +249,7 @@ class Listener:
             if e.reason == "HTTP_REQUEST":
                 self.log(f"http request from {peer}: {e}; answered 400 in plain HTTP")
                 # OpenSSL sent no alert, so the socket still speaks plain TCP: answer as httpd.
-                socket.socket.sendall(tls, http.plain_http_to_tls_port())
+                socket.socket.sendall(tls, minihttp.plain_http_to_tls_port())
                 _linger(tls, raw=True)
             else:
                 self.log(f"handshake failed from {peer}: {e}")
@@ -276,7 +276,7 @@ class Listener:
             client_cert = None
         self.log(f"handshake ok from {peer}: {proto} {name} sni={sni or '-'}{client}")
         try:
-            data = http.read_head(tls.recv)
+            data = minihttp.read_head(tls.recv)
         except (OSError, ssl.SSLError) as e:
             self.log(f"read failed from {peer}: {e}")
             return
@@ -284,14 +284,14 @@ class Listener:
             self.log(f"connection from {peer} closed without a request")
             _close_notify(tls)
             return
-        env = http.ssl_env(
+        env = minihttp.ssl_env(
             protocol=proto, cipher=name, use_bits=bits,
             alg_bits=alg_bits(tls.context, name, bits),
             resumed=tls.session_reused, session_id=(tls.session.id.hex() if tls.session else ""),
             server_cert=self._server._contexts.leaf_for(tls.context).cert, sni=sni,
             client_cert=client_cert, library=_LIBRARY,
         )
-        status, payload, line = http.answer(data, self.scenario, env)
+        status, payload, line = minihttp.answer(data, self.scenario, env)
         try:
             tls.sendall(payload)
         except OSError as e:
@@ -385,7 +385,7 @@ def serve(scenario: str, port: int = 0, out: TextIO = sys.stdout, workdir: Path 
     listening; each log line goes to ``log`` when given. Without ``workdir`` the PKI lives in
     a temporary folder removed at the end.
     """
-    from faqkb.pki import Pki
+    from faqkb.pki.authority import Pki
 
     tmp = None if workdir is not None else Path(tempfile.mkdtemp(prefix="faqkb-tls-"))
     base = workdir if workdir is not None else tmp

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faqkb.pipeline import Built, build
-from faqkb.problems import FaqkbError
+from faqkb.errors import FaqkbError
+from faqkb.pipeline.builder import Built, build
 from faqkb.project import Project
 
 MKDOCS_TIMEOUT = 3600

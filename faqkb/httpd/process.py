@@ -21,10 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from faqkb import spawn
 from faqkb.httpd.config import APACHE2, MODULES_DIR, SYS_PATH, HttpdConfig, HttpdError
 from faqkb.model import Httpd
-from faqkb.toolinfo import once
+from faqkb.proc import spawn
+from faqkb.verify.tools import once
 
 _POLL = 0.02
 _STOP_GRACE = 5.0
@@ -91,7 +91,7 @@ class HttpdBackend(HttpdConfig):
         """Write the configs, ``files`` and wrappers; return (placeholder values, command env)."""
         # From here on a command may start httpd in this sandbox: stop it at exit at the latest.
         _LIVE.add(self)
-        with spawn.writing():  # its scripts are executed later (see faqkb.spawn)
+        with spawn.writing():  # its scripts are executed later (see faqkb.proc.spawn)
             return super().prepare()
 
     # ----------------------------------------------------------------- lifecycle

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from faqkb import __version__
-from faqkb.problems import ContentError, FaqkbError
+from faqkb.errors import ContentError, FaqkbError
 from faqkb.project import Project
 
 EXIT_FAILED = 1
@@ -33,7 +33,7 @@ def _project(faq_dir: str | None = None) -> Project:
 
 
 def _load(project: Project, only: list[str] | None = None) -> Any:
-    from faqkb.loader import load_kb
+    from faqkb.load.loader import load_kb
 
     try:
         kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
@@ -95,7 +95,7 @@ def render(out: str, no_verify: bool, jobs: int | None) -> None:
     Any generator that reads mkdocs.yml (for example Zensical) can build the result
     without the faqkb plugin.
     """
-    from faqkb.sitebuild import render_tree
+    from faqkb.pipeline.sitebuild import render_tree
 
     project = _project()
     try:
@@ -116,7 +116,7 @@ def render(out: str, no_verify: bool, jobs: int | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries verified in parallel.")
 def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None) -> None:
     """Verify and build the site. Atomic: a failed build leaves the previous site untouched."""
-    from faqkb.sitebuild import build_site
+    from faqkb.pipeline.sitebuild import build_site
 
     project = _project()
     try:
@@ -137,7 +137,7 @@ def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None)
 @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
 def show(entry_id: str, as_json: bool) -> None:
     """Print one entry: question, answer and commands as a reader types them."""
-    from faqkb import report
+    from faqkb.reports import text as report
 
     kb = _load(_project())
     e = kb.entries[_known_ids(kb, (entry_id,))[0]]
@@ -178,13 +178,13 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     failure names the file, entry, command and expectation, with the tail of its output.
     Commands that could not run here (for example no apache2) count as failures.
     """
-    from faqkb.verify import verify_kb
+    from faqkb.verify.verifier import verify_kb
 
     project = _project()
     kb = _load(project, list(only) if only else None)
     ids = _known_ids(kb, only) if only else None
     if shard:
-        from faqkb.verify import shard_ids
+        from faqkb.verify.verifier import shard_ids
 
         try:
             ids = shard_ids(ids or sorted(kb.entries), shard)
@@ -194,13 +194,13 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not no_cache, progress=progress,
                        keep_sandboxes=keep)
     if junit:
-        from faqkb.junit import junit_xml, write_junit
+        from faqkb.reports.junit import junit_xml, write_junit
 
         write_junit(Path(junit), junit_xml(kb, report.results, report.seconds))
     if as_json:
         click.echo(json.dumps({"commands": report.records(), "totals": report.totals()}, indent=1))
     else:
-        from faqkb.report import failure_lines, summary_line
+        from faqkb.reports.text import failure_lines, summary_line
 
         for line in failure_lines(kb, report.results):
             click.echo(line, err=True)
@@ -216,8 +216,8 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
 @click.option("--keep", is_flag=True, help="Keep the sandbox for inspection.")
 def try_(entry_id: str, keep: bool) -> None:
     """Re-run one entry's commands now (no cache) and show each command and its output."""
-    from faqkb.report import command_block
-    from faqkb.verify import verify_kb
+    from faqkb.reports.text import command_block
+    from faqkb.verify.verifier import verify_kb
 
     project = _project()
     kb = _load(project, [entry_id])
@@ -274,7 +274,7 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
 @click.option("--question", required=True, help="The question, in the reader's words.")
 def new(entry_id: str, section: str, question: str) -> None:
     """Create docs/faq/ENTRY_ID.yml from a template (refuses to overwrite)."""
-    from faqkb.scaffold import new_entry
+    from faqkb.load.scaffold import new_entry
 
     path = new_entry(_project(), entry_id, section, question)
     click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
@@ -287,7 +287,7 @@ def search(args: tuple[str, ...]) -> None:
 
     faqkb search "no shared cipher" [-n N] [--json]; see `faqkb search --help`.
     """
-    from faqkb.search import main as search_main
+    from faqkb.integrations.search_cmd import main as search_main
 
     sys.exit(search_main(list(args)))
 
@@ -303,7 +303,7 @@ def run() -> None:
     # A CI runner's cancel (SIGTERM) cleans up exactly like Ctrl-C.
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
-        code = main(standalone_mode=False)
+        code = main(standalone_mode=False, prog_name="faqkb")
     except (KeyboardInterrupt, click.exceptions.Abort):
         _die("faqkb: interrupted; nothing half-written was kept", 130)
     except click.exceptions.ClickException as exc:

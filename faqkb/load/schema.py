@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from faqkb import yamlsrc
-from faqkb.problems import Problem
+from faqkb.errors import Problem
+from faqkb.load import located as yamlsrc
 
 
 @functools.cache

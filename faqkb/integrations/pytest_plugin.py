@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from faqkb.problems import ContentError
-from faqkb.sections import SECTIONS_FILE
+from faqkb.errors import ContentError
+from faqkb.load.sidefiles import SECTIONS_FILE
 
 _RESULTS = pytest.StashKey[dict[str, Any]]()
 
@@ -59,10 +59,10 @@ class EntryItem(pytest.Item):
     def _results(self) -> dict[str, list[str]]:
         stash = self.config.stash
         if _RESULTS not in stash:
-            from faqkb.loader import load_kb
+            from faqkb.load.loader import load_kb
             from faqkb.project import Project
-            from faqkb.report import failure_lines
-            from faqkb.verify import verify_kb
+            from faqkb.reports.text import failure_lines
+            from faqkb.verify.verifier import verify_kb
 
             ids = [i.name for i in self.session.items if isinstance(i, EntryItem)]
             project = Project.discover(faq_dir=self.path.parent)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faqkb import yamlsrc
+from faqkb.errors import Problem
+from faqkb.load import located as yamlsrc
 from faqkb.model import Section
-from faqkb.problems import Problem
 
 SECTIONS_FILE = "_sections.yml"
 TAGS_FILE = "_tags.yml"

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from faqkb.model import Expect
-from faqkb.sandbox import ProcessResult
+from faqkb.run.shell import ProcessResult
 
 TAIL_LINES = 8
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from faqkb import spawn
+from faqkb.proc import spawn
 
 SHELL = ("/bin/bash", "--noprofile", "--norc", "-o", "pipefail", "-c")
 MAX_CAPTURE = 1 << 20  # per stream; a runaway command must not eat the build's memory

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from faqkb.problems import Problem
+from faqkb.errors import Problem
 
 Path_ = tuple[str | int, ...]
 

@@ -15,7 +15,7 @@ _ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 def _first_line(argv: list[str]) -> str:
-    from faqkb import spawn
+    from faqkb.proc import spawn
 
     try:
         out = spawn.run(argv, text=True, timeout=10, env=_ENV, start_new_session=True, cwd="/")
@@ -59,6 +59,6 @@ def curl_version() -> str:
 
 def httpd_probe() -> str | None:
     """None if Apache httpd is usable here, else why not (see :mod:`faqkb.httpd`)."""
-    from faqkb.httpd import httpd_available
+    from faqkb.httpd.process import httpd_available
 
     return httpd_available()

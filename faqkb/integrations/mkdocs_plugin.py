@@ -18,8 +18,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from faqkb.pipeline import build
-from faqkb.problems import ContentError, FaqkbError
+from faqkb.errors import ContentError, FaqkbError
+from faqkb.pipeline.builder import build
 from faqkb.project import Project
 
 log = logging.getLogger("mkdocs.plugins.faqkb")

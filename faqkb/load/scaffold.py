@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from faqkb.problems import FaqkbError
+from faqkb.errors import FaqkbError
 from faqkb.project import Project
 
 _TEMPLATE = """\
@@ -34,7 +34,7 @@ def new_entry(project: Project, entry_id: str, section: str, question: str) -> P
     path = project.faq_dir / f"{entry_id}.yml"
     if path.exists():
         raise FaqkbError(f"{path} already exists; edit it instead")
-    schema = Path(__file__).parent / "schema" / "entry.schema.json"
+    schema = Path(__file__).parent.parent / "schema" / "entry.schema.json"
     # Editors resolve the schema relative to the entry file.
     rel = os.path.relpath(schema, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,12 +14,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from faqkb import placeholders, yamlsrc
-from faqkb.fixtures import FIXTURES
+from faqkb import placeholders
+from faqkb.errors import ContentError, Problem
+from faqkb.load import located as yamlsrc
+from faqkb.load.schema import SchemaMemo, schema_problems
+from faqkb.load.sidefiles import TAGS_FILE, load_sections, load_tags
 from faqkb.model import ENTRY_LINK, Command, Entry, Httpd, KnowledgeBase, Legacy, Section
-from faqkb.problems import ContentError, Problem
-from faqkb.schemacheck import SchemaMemo, schema_problems
-from faqkb.sections import TAGS_FILE, load_sections, load_tags
+from faqkb.pki.fixtures import FIXTURES
 from faqkb.tlsserver.scenarios import SCENARIOS
 
 HTTPD_SCENARIO = "httpd"

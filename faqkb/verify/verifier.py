@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faqkb import toolinfo
-from faqkb.cache import ResultCache, entry_key
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.project import Project
 from faqkb.results import CACHED, FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
-from faqkb.runner import HTTPD, RunContext, run_entry
+from faqkb.run.runner import HTTPD, RunContext, run_entry
+from faqkb.verify import tools as toolinfo
+from faqkb.verify.cache import ResultCache, entry_key
 
 
 @dataclass
@@ -71,7 +71,7 @@ def tool_versions(need_httpd: bool) -> dict[str, str]:
     """Versions that go into cache keys and the "verified with" mark."""
     tools = {"openssl": toolinfo.openssl_version(), "curl": toolinfo.curl_version()}
     if need_httpd:
-        from faqkb.httpd import httpd_version
+        from faqkb.httpd.process import httpd_version
 
         tools["httpd"] = httpd_version()
     return tools
@@ -98,7 +98,7 @@ class _LazyRun(contextlib.AbstractContextManager["_LazyRun"]):
     def pki(self) -> Any:
         with self._lock:
             if self._pki is None:
-                from faqkb.pki import Pki
+                from faqkb.pki.authority import Pki
 
                 self._workdir = Path(tempfile.mkdtemp(prefix="faqkb-run-"))
                 self._pki = Pki(self._workdir)
@@ -140,7 +140,7 @@ def verify_kb(
     need_httpd = any(_uses_httpd(e) for e in entries)
     httpd_problem = None
     if need_httpd:
-        from faqkb.httpd import httpd_available
+        from faqkb.httpd.process import httpd_available
 
         httpd_problem = httpd_available()
     tools = tool_versions(need_httpd and httpd_problem is None)

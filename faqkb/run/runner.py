@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from faqkb import expect as expectations
-from faqkb import placeholders, sandbox, spawn
+from faqkb import placeholders
 from faqkb.model import Command, Entry
+from faqkb.proc import spawn
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
+from faqkb.run import expectations
+from faqkb.run import shell as sandbox
 
 HTTPD = "httpd"
 MAX_LOG_LINES = 8
@@ -107,7 +109,7 @@ def _reference_values(listener: Listener, scenario: str) -> dict[str, str]:
 
 
 def _copy_snippets(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
-    with spawn.writing():  # snippets are often scripts: see faqkb.spawn (ETXTBSY)
+    with spawn.writing():  # snippets are often scripts: see faqkb.proc.spawn (ETXTBSY)
         _copy(names, ctx, box)
 
 
@@ -121,7 +123,7 @@ def _copy(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
 
 def _materialize(names: tuple[str, ...], ctx: RunContext, box: Path) -> None:
     if names:
-        from faqkb.fixtures import materialize
+        from faqkb.pki.fixtures import materialize
 
         materialize(names, box, ctx.get_pki())
 
@@ -155,7 +157,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             if ctx.httpd_problem:
                 httpd_error = ctx.httpd_problem
             else:
-                from faqkb.httpd import HttpdBackend
+                from faqkb.httpd.process import HttpdBackend
 
                 _materialize(entry.httpd.fixtures, ctx, box)
                 _copy_snippets(entry.httpd.snippets, ctx, box)
@@ -173,7 +175,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
         for index, cmd in enumerate(entry.commands):
             if pending_start and cmd.scenario == HTTPD and backend is not None:
                 pending_start = False
-                from faqkb.httpd import HttpdError
+                from faqkb.httpd.config import HttpdError
 
                 try:
                     backend.start()
@@ -200,7 +202,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
 
 def _httpd_reader_paths(entry: Entry) -> list[tuple[str, str]]:
     """Where httpd's files are for a reader, so its messages name the reader's paths."""
-    from faqkb.httpd import READER_PATHS
+    from faqkb.httpd.config import READER_PATHS
 
     pairs = [("conf/entry.conf", "httpd.conf"), ("modules", "/usr/lib/apache2/modules")]
     pairs += [(rel.strip("/"), reader) for reader, rel in entry.httpd.paths] if entry.httpd else []

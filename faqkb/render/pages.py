@@ -68,7 +68,7 @@ def _yaml_str(text: str) -> str:
 def environment() -> jinja2.Environment:
     """The Jinja environment: package templates, StrictUndefined so typos fail loudly."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("faqkb", "templates"),
+        loader=jinja2.PackageLoader("faqkb.render", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pki imports cryptography: only at run time, inside materialize's callers
-    from faqkb.pki import Pki
+    from faqkb.pki.authority import Pki
 
 PASSPHRASE = "secret"
 

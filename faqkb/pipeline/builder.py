@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import faqkb
-from faqkb.loader import load_kb
+from faqkb.load.loader import load_kb
 from faqkb.model import KnowledgeBase
 from faqkb.project import Project
-from faqkb.render import RenderOptions, render_pages
+from faqkb.render.pages import RenderOptions, render_pages
 from faqkb.results import EntryResult
 
 _PACKAGE = Path(faqkb.__file__).parent
@@ -91,8 +91,8 @@ def build(
     """Load the FAQ (raising ContentError on invalid content), verify, and render its pages."""
     memo = None
     if verify:
-        from faqkb import toolinfo
-        from faqkb.verify import tool_versions
+        from faqkb.verify import tools as toolinfo
+        from faqkb.verify.verifier import tool_versions
 
         # The version probes (subprocesses) run while the inputs are being hashed.
         toolinfo.prefetch(toolinfo.openssl_version, toolinfo.curl_version, toolinfo.httpd_probe)
@@ -106,7 +106,7 @@ def build(
                  schema_memo=project.cache_dir / "schema-valid.json")
     results: dict[str, EntryResult] = {}
     if verify and any(e.commands for e in kb.entries.values()):
-        from faqkb.verify import verify_kb  # deferred: rendering alone needs no runner
+        from faqkb.verify.verifier import verify_kb  # deferred: rendering alone needs no runner
 
         results = verify_kb(kb, project, jobs=jobs, progress=progress).results
     pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix,

@@ -1,0 +1,10 @@
+"""Load: YAML entry files and side files -> a validated :class:`~faqkb.model.KnowledgeBase`.
+
+- :mod:`.located`: safe YAML that remembers where every value is (``path:line:col``).
+- :mod:`.schema`: the published JSON Schema, its errors as readable problems.
+- :mod:`.memo`: which entry texts already passed the text-only checks.
+- :mod:`.sidefiles`: ``_sections.yml`` and ``_tags.yml``.
+- :mod:`.checks`: checks of one entry against the registries (sections, tags, fixtures, ...).
+- :mod:`.loader`: reads a FAQ directory and runs every check (:func:`~.loader.load_kb`).
+- :mod:`.scaffold`: ``faqkb new``, a fresh entry file.
+"""

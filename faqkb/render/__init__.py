@@ -1,0 +1,8 @@
+"""Render: a knowledge base and its results -> Markdown pages, through Jinja templates.
+
+- :mod:`.pages`: every generated page (:func:`~.pages.render_pages`).
+- :mod:`.views`: the template data of one entry, one command, one httpd block.
+- :mod:`.links`: URLs of pages and entries, ``[text](#id)`` links, the old FAQ's anchors.
+- :mod:`.markdown`: escaping, fences, clipping and redacting output.
+- ``templates/``: the Jinja templates.
+"""

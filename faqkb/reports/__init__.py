@@ -1,0 +1,6 @@
+"""The ways to show a verification report: one wording of a failure everywhere.
+
+- :mod:`.text`: terminal text (failures, summary, one command, one entry).
+- :mod:`.records`: the ``--json`` records and totals.
+- :mod:`.junit`: JUnit XML for CI.
+"""

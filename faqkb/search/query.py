@@ -1,0 +1,124 @@
+"""`faqkb search`: offline lookup in a terminal, no network and no built site needed.
+
+This is the query side, kept light: it imports sqlite3 and little else, so a lookup
+answers in tens of milliseconds. The index (:mod:`faqkb.search.index`) is built from the
+entries and the outputs their commands really produced, and rebuilt only when an entry
+or a verification result changed since.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from faqkb.search.schema import STRONG_COLUMNS, WEIGHTS
+
+_CANDIDATES = 40  # bm25's best, re-ranked by coverage
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+# Words that say nothing about which entry is meant; the question words carry no signal.
+STOPWORDS = frozenset("""
+a an and are as at be but by can could do does doing for from get gets getting got has have
+how i if in into is it its me my no of on or our should so than that the their them then
+there these this to use using was we what when where which who why will with would you your
+""".split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching entry."""
+
+    id: str
+    question: str
+    section: str
+    score: float
+    snippet: str
+
+
+def terms(query: str) -> list[str]:
+    """The words of ``query`` worth searching for, lowercased, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for w in _WORD.findall(query.lower()):
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def fts_query(words: list[str]) -> str:
+    """An FTS5 query matching any of ``words`` (bm25 ranks entries that match more, higher)."""
+    quoted = [f'"{w}"' for w in words]
+    if words and len(words[-1]) >= 3:
+        quoted[-1] += "*"  # the last word may be unfinished: "certif" finds "certificate"
+    return " OR ".join(quoted)
+
+
+# The SQL, built apart from running it, so each query can be read and tested on its own.
+CANDIDATES_SQL = (
+    "SELECT entries.rowid, bm25(entries, " + ", ".join(str(w) for w in WEIGHTS.values()) + ") "
+    "FROM entries WHERE entries MATCH ? ORDER BY 2 LIMIT ?"
+)
+MATCHING_SQL = "SELECT rowid FROM entries WHERE entries MATCH ?"
+TOTAL_SQL = "SELECT count(*) FROM meta"
+META_SQL = "SELECT entry, question, section FROM meta WHERE rid = ?"
+SNIPPET_SQL = ("SELECT snippet(entries, -1, '[', ']', '…', 12) FROM entries "
+               "WHERE entries MATCH ? AND rowid = ?")
+
+
+def word_terms(words: list[str]) -> list[str]:
+    """One FTS5 term per word; the last may be unfinished, so it matches as a prefix."""
+    return [fts_query([w]) if i == len(words) - 1 else f'"{w}"' for i, w in enumerate(words)]
+
+
+def strong_term(term: str) -> str:
+    """``term`` restricted to the columns that hold people's own words."""
+    return "{" + " ".join(STRONG_COLUMNS) + "} : (" + term + ")"
+
+
+def idf(total: int, matching: int) -> float:
+    """How rare a word is among ``total`` entries when ``matching`` of them contain it (BM25's idf)."""
+    return math.log((total - matching + 0.5) / (matching + 0.5) + 1)
+
+
+def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list[int]:
+    """Row ids, best first: coverage decides, bm25 (scaled to at most 0.5) breaks ties."""
+    best = max(bm25.values()) or 1.0
+    return sorted(coverage, key=lambda rid: coverage[rid] + 0.5 * bm25[rid] / best,
+                  reverse=True)[:limit]
+
+
+def search(index: Path, query: str, limit: int = 5) -> list[Hit]:
+    """The best ``limit`` entries for ``query``, best first (empty when nothing matches).
+
+    bm25 over an OR of the words lets one rare word outweigh the rest of a question, so
+    candidates are re-ranked by coverage: every query word an entry contains adds that
+    word's idf, twice when it is in the question, aliases or old question (where people's
+    own words are), and bm25 only breaks ties.
+    """
+    words = terms(query)
+    if not words:
+        return []
+    match = fts_query(words)
+    with contextlib.closing(sqlite3.connect(f"file:{index}?mode=ro", uri=True)) as db:
+        total = db.execute(TOTAL_SQL).fetchone()[0] or 1
+        rows = db.execute(CANDIDATES_SQL, (match, _CANDIDATES)).fetchall()
+        if not rows:
+            return []
+        bm25 = {rid: -score for rid, score in rows}
+        coverage = dict.fromkeys(bm25, 0.0)
+        for term in word_terms(words):
+            anywhere = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
+            if not anywhere:
+                continue
+            strong = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(term),))}
+            weight = idf(total, len(anywhere))
+            for rid in coverage:
+                coverage[rid] += weight * ((rid in anywhere) + (rid in strong))
+        out = []
+        for rid in rank(bm25, coverage, limit):
+            entry, question, section = db.execute(META_SQL, (rid,)).fetchone()
+            snip = db.execute(SNIPPET_SQL, (match, rid)).fetchone()[0]
+            out.append(Hit(entry, question, section, round(coverage[rid], 3), " ".join(snip.split())))
+    return out
