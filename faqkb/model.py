@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: the model imports nothing of faqkb at run time
+    from faqkb.errors import Problem
 
 DEFAULT_TIMEOUT = 30.0
+#: The scenario of commands that talk to the entry's private Apache httpd (its ``httpd:`` block),
+#: beside the reference server's scenarios (:mod:`faqkb.tlsserver.scenarios`).
+HTTPD_SCENARIO = "httpd"
+#: The FAQ directory's side files: sections (titles, reading order) and the tag vocabulary.
+SECTIONS_FILE = "_sections.yml"
+TAGS_FILE = "_tags.yml"
 #: ``[text](#entry-id)`` in an answer: a link to another entry, wherever it lives.
 ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
@@ -34,10 +43,6 @@ class Expect:
         if "exit" in d:
             kw["exit"] = d["exit"]
         return cls(**kw)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Stable, JSON-friendly form (used for cache keys)."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,30 @@ class Entry:
     commands: tuple[Command, ...] = ()
     httpd: Httpd | None = None
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], path: Path, command_lines: list[int]) -> Entry:
+        """Build from a validated entry mapping; ``command_lines`` are its commands' lines."""
+        return cls(
+            id=d["id"],
+            section=d["section"],
+            question=d["question"].strip(),
+            answer=d["answer"],
+            path=path,
+            legacy=tuple(Legacy(**x) for x in d["legacy"]),
+            aliases=tuple(d.get("aliases", ())),
+            tags=tuple(d.get("tags", ())),
+            then_and_now=d.get("then_and_now"),
+            see_also=tuple(d.get("see_also", ())),
+            commands=tuple(Command.from_dict(c, line=line)
+                           for c, line in zip(d.get("commands", []), command_lines, strict=True)),
+            httpd=Httpd.from_dict(d["httpd"]) if "httpd" in d else None,
+        )
+
+    @property
+    def uses_httpd(self) -> bool:
+        """True when the entry has an httpd block and some command talks to it."""
+        return self.httpd is not None and any(c.scenario == HTTPD_SCENARIO for c in self.commands)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -150,7 +179,7 @@ class KnowledgeBase:
     snippets_dir: Path | None = None
     tags: dict[str, str] = field(default_factory=dict)
     #: Problems tolerated in other entries when loading for a selection (``only``).
-    problems: list[Any] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def in_section(self, section_id: str) -> list[Entry]:
         """Entries of one section: those the section lists first, in its order, then by file name."""

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-PASSED = "passed"
-FAILED = "failed"
-CACHED = "cached"
-UNVERIFIED = "unverified"
+
+class Status(enum.StrEnum):
+    """How one command came out. A ``str``: records and the cache hold the plain word."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    #: Passed in an earlier run whose inputs were all the same (reused from the cache).
+    CACHED = "cached"
+    #: Not run here (no apache2, interrupted): neither proven nor disproven.
+    UNVERIFIED = "unverified"
+
+
+PASSED, FAILED, CACHED, UNVERIFIED = Status.PASSED, Status.FAILED, Status.CACHED, Status.UNVERIFIED
 
 
 @dataclass
@@ -16,7 +26,7 @@ class CommandResult:
     """The outcome of one command: its output as shown to readers and what failed, if anything."""
 
     index: int
-    status: str
+    status: Status
     exit_code: int | None = None
     stdout: str = ""
     stderr: str = ""
@@ -28,10 +38,21 @@ class CommandResult:
     #: The server-log lines the command's server_log expectations matched (shown on the page).
     server_log: str = ""
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # from JSON: the plain word
+
     @property
     def ok(self) -> bool:
         """True when the command ran (now or in a cached run) and met every expectation."""
         return self.status in (PASSED, CACHED)
+
+    @property
+    def why(self) -> list[str]:
+        """Why the command is not ok, one reason a line: the failed expectations, or why it
+        could not run. Every report (terminal, MkDocs warnings, JUnit, pytest) words it so."""
+        if self.ok:
+            return []
+        return self.failures or [self.reason or str(self.status)]
 
 
 @dataclass

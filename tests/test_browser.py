@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.kbutil import copy_real_kb
+from tests.kbutil import VerifiedKb, copy_tree, run_faqkb
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs it)")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real knowledge base built with `faqkb build`, served on 127.0.0.1."""
-    project = copy_real_kb(tmp_path_factory.mktemp("kb"))
-    cache = Path(__file__).resolve().parent.parent / ".faqkb-cache"
-    if cache.is_dir():  # verified results of this checkout, if any: saves re-running them
-        shutil.copytree(cache, project / ".faqkb-cache")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "faqkb", "build"], cwd=project, env=env, check=True,
-                   capture_output=True, timeout=900)
+def site(tmp_path_factory: pytest.TempPathFactory, verified_kb: VerifiedKb) -> Iterator[str]:
+    """The real knowledge base built with `faqkb build`, served on 127.0.0.1.
+
+    Built in its own copy of the session's verified KB, whose results it reuses."""
+    project = copy_tree(verified_kb.path, tmp_path_factory.mktemp("site") / "kb")
+    built = run_faqkb(project, "build", home=tmp_path_factory.mktemp("home"), timeout=900)
+    assert built.returncode == 0, built.stderr[-5000:]
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(project / "site"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.kbutil import MINIMAL, REPO, make_project
 
-FAQKB = [sys.executable, "-m", "faqkb"]
 
-
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FAQKB, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-
-
-def test_repository_kb_lints_clean() -> None:
-    res = run(["lint", "docs/faq"], REPO)
+def test_repository_kb_lints_clean(faqkb) -> None:
+    res = faqkb(REPO, "lint", "docs/faq")  # lint only reads
     assert res.returncode == 0, res.stderr
     assert "no problems" in res.stderr
 
 
-def test_lint_malformed_exit_2_with_positions_and_no_traceback(tmp_path: Path) -> None:
+def test_lint_malformed_exit_2_with_positions_and_no_traceback(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {
         "a": "id: a\nquestion: [\n",
         "b": MINIMAL.format(id="b") + "see_also: [zzz]\n",
         "c": MINIMAL.format(id="c") + "tags: nope\n",
         "d": MINIMAL.format(id="d") + "section: protocol\n",
     })
-    res = run(["lint", "docs/faq"], project)
+    res = faqkb(project, "lint", "docs/faq")
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     lines = res.stderr.splitlines()
@@ -40,25 +32,17 @@ def test_lint_malformed_exit_2_with_positions_and_no_traceback(tmp_path: Path) -
     assert lines[-1] == "faqkb: 4 problems found; fix them and run again."
 
 
-def test_lint_missing_dir(tmp_path: Path) -> None:
-    res = run(["lint", str(tmp_path / "nowhere")], tmp_path)
+def test_lint_missing_dir(tmp_path: Path, faqkb) -> None:
+    res = faqkb(tmp_path, "lint", str(tmp_path / "nowhere"))
     assert res.returncode == 2 and "FAQ directory not found" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_every_command_is_documented_in_readme() -> None:
-    from faqkb.integrations.cli import main
-
-    readme = (REPO / "README.md").read_text()
-    missing = [name for name in main.commands if f"faqkb {name}" not in readme]
-    assert not missing, f"README.md does not document: {missing}"
-
-
-def test_new_creates_a_lintable_entry(tmp_path: Path) -> None:
+def test_new_creates_a_lintable_entry(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path)
-    res = run(["new", "my-q", "--section", "certificates", "--question", "How: do I?"], project)
+    res = faqkb(project, "new", "my-q", "--section", "certificates", "--question", "How: do I?")
     assert res.returncode == 0, res.stderr
-    assert run(["lint"], project).returncode == 0
-    again = run(["new", "my-q", "--section", "certificates", "--question", "x"], project)
+    assert faqkb(project, "lint").returncode == 0
+    again = faqkb(project, "new", "my-q", "--section", "certificates", "--question", "x")
     assert again.returncode == 2 and "already exists" in again.stderr
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from faqkb.httpd.config import HttpdError
 from faqkb.httpd.process import HttpdBackend, httpd_available, httpd_version
 from faqkb.model import Httpd
+from tests.kbutil import processes_matching
 
 _REASON = httpd_available()
 needs_httpd = pytest.mark.skipif(_REASON is not None, reason=f"needs Apache httpd: {_REASON}")
@@ -30,7 +29,6 @@ Listen 443
 {extra}</VirtualHost>
 """
 CGI = "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nenv | grep '^SSL_' | sort\n"
-ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C"}
 
 
 @pytest.fixture(scope="module")
@@ -58,29 +56,19 @@ def vhost(extra: str = "") -> str:
     return VHOST.format(extra=extra)
 
 
-def run(args: list[str], sb: Path, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=30, cwd=sb,
-                          env={**ENV, **(env or {})}, start_new_session=True, check=False)
+@pytest.fixture
+def curl(run_tool):
+    """``curl(sb, url, *opts)``: curl in sandbox ``sb``, trusting its CA."""
+    def _curl(sb: Path, url: str, *opts: str):
+        return run_tool(["curl", "-sS", "--max-time", "20", "--cacert", str(sb / "ca.crt"), *opts, url],
+                        cwd=sb, timeout=30)
+
+    return _curl
 
 
-def curl(sb: Path, url: str, *opts: str) -> subprocess.CompletedProcess[str]:
-    return run(["curl", "-sS", "--max-time", "20", "--cacert", str(sb / "ca.crt"), *opts, url], sb)
-
-
-def httpd_pids(backend: HttpdBackend) -> list[int]:
+def httpd_processes(backend: HttpdBackend) -> list[str]:
     """Processes running with this backend's config (other tests' httpds do not count)."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                args = Path(entry.path, "cmdline").read_bytes().split(b"\0")
-                state = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if str(backend.conf).encode() in args and state != "Z":
-                pids.append(int(entry.name))
-    return pids
+    return processes_matching(str(backend.conf))
 
 
 # ------------------------------------------------------------------ rewriting (no httpd needed)
@@ -165,7 +153,7 @@ def test_version_is_2_4() -> None:
 
 
 @needs_httpd
-def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path) -> None:
+def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path, curl) -> None:
     with HttpdBackend(Httpd(config=vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
@@ -178,8 +166,8 @@ def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path) -> None:
         assert f"SSLCertificateFile {sandbox}/server.crt" in loaded
         assert "/etc/ssl/certs" not in loaded
         assert "AH00489" in b.error_log.read_text()  # "configured -- resuming normal operations"
-        assert httpd_pids(b)
-    assert httpd_pids(b) == []
+        assert httpd_processes(b)
+    assert httpd_processes(b) == []
     b.stop()  # idempotent
 
 
@@ -194,11 +182,11 @@ def test_misspelled_directive_is_httpds_own_error_on_the_readers_line(sandbox: P
     assert "AH00526" in msg and "Invalid command 'SSLEngin'" in msg
     assert "entry.conf" in msg
     assert err.value.entry_line == 4 == config.split("\n").index("    SSLEngin on") + 1
-    assert httpd_pids(b) == []
+    assert httpd_processes(b) == []
 
 
 @needs_httpd
-def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path) -> None:
+def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path, curl) -> None:
     extra = ("    ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n"
              "    <Directory /usr/lib/cgi-bin>\n        SSLOptions +StdEnvVars\n    </Directory>\n")
     spec = Httpd(config=vhost(extra), modules=("cgid",),
@@ -213,7 +201,7 @@ def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path) -> None:
 
 
 @needs_httpd
-def test_no_shared_cipher_fails_and_is_logged(sandbox: Path) -> None:
+def test_no_shared_cipher_fails_and_is_logged(sandbox: Path, curl) -> None:
     extra = ("    SSLProtocol -all +TLSv1.2\n"
              "    SSLCipherSuite ECDHE-ECDSA-AES256-GCM-SHA384\n")
     with HttpdBackend(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
@@ -229,7 +217,7 @@ def test_no_shared_cipher_fails_and_is_logged(sandbox: Path) -> None:
 
 
 @needs_httpd
-def test_vhost_error_log_is_read_too(sandbox: Path) -> None:
+def test_vhost_error_log_is_read_too(sandbox: Path, curl) -> None:
     extra = "    ErrorLog /var/log/apache2/ssl_error_log\n"
     with HttpdBackend(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
         values, _ = b.prepare()
@@ -242,30 +230,31 @@ def test_vhost_error_log_is_read_too(sandbox: Path) -> None:
 
 
 @needs_httpd
-def test_plain_http_to_the_https_port(sandbox: Path) -> None:
+def test_plain_http_to_the_https_port(sandbox: Path, run_tool) -> None:
     with HttpdBackend(Httpd(config=vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
-        r = run(["curl", "-sS", "--max-time", "20", f"http://localhost:{values['port']}/"], sandbox)
+        r = run_tool(["curl", "-sS", "--max-time", "20", f"http://localhost:{values['port']}/"],
+                     cwd=sandbox, timeout=30)
     assert "You're speaking plain HTTP to an SSL-enabled server port" in r.stdout
     assert "400 Bad Request" in r.stdout
 
 
 @needs_httpd
-def test_second_plain_http_listener(sandbox: Path) -> None:
+def test_second_plain_http_listener(sandbox: Path, run_tool) -> None:
     config = "Listen 80\n<VirtualHost *:80>\n    Redirect / https://localhost/\n</VirtualHost>\n"
     with HttpdBackend(Httpd(config=config + vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
-        r = run(["curl", "-sS", "-L", "--max-time", "20", "--cacert", "ca.crt",
-                 values["http_url"]], sandbox)
+        r = run_tool(["curl", "-sS", "-L", "--max-time", "20", "--cacert", "ca.crt",
+                      values["http_url"]], cwd=sandbox, timeout=30)
     assert values["http_url"] == f"http://localhost:{values['http_port']}/"
     assert r.returncode == 0, r.stderr
     assert "It works!" in r.stdout
 
 
 @needs_httpd
-def test_builtin_pass_phrase_dialog_is_fed(sandbox: Path, leaf: trustme.LeafCert) -> None:
+def test_builtin_pass_phrase_dialog_is_fed(sandbox: Path, leaf: trustme.LeafCert, curl) -> None:
     key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
     (sandbox / "server.key").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -285,7 +274,7 @@ def test_key_mismatch_fails_start_with_httpds_message(sandbox: Path, ca: trustme
     b.prepare()
     with pytest.raises(HttpdError, match=r"AH02565: Certificate and private key .* do not match"):
         b.start()
-    assert httpd_pids(b) == []
+    assert httpd_processes(b) == []
 
 
 def exec_dialog_spec(sandbox: Path, leaf: trustme.LeafCert, helper: str) -> Httpd:
@@ -306,11 +295,11 @@ def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCe
     b.prepare()
     with pytest.raises(HttpdError, match="did not accept connections"):
         b.start()
-    assert httpd_pids(b) == []
+    assert httpd_processes(b) == []
 
 
 @needs_httpd
-def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert) -> None:
+def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert, curl) -> None:
     spec = exec_dialog_spec(sandbox, leaf, "echo secret")
     with HttpdBackend(spec, sandbox, timeout=20) as b:
         values, _ = b.prepare()
@@ -319,42 +308,42 @@ def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert) -> None:
 
 
 @needs_httpd
-def test_apachectl_started_by_a_command_is_stopped(sandbox: Path) -> None:
+def test_apachectl_started_by_a_command_is_stopped(sandbox: Path, run_tool, curl) -> None:
     b = HttpdBackend(Httpd(config=vhost(), expect_start=False), sandbox, timeout=20)
     values, env = b.prepare()
     try:
-        r = run(["sh", "-c", "apachectl configtest"], sandbox, env)
+        r = run_tool(["sh", "-c", "apachectl configtest"], cwd=sandbox, timeout=30, env=env)
         assert r.returncode == 0 and "Syntax OK" in r.stderr
-        r = run(["sh", "-c", "apachectl -k start"], sandbox, env)
+        r = run_tool(["sh", "-c", "apachectl -k start"], cwd=sandbox, timeout=30, env=env)
         assert r.returncode == 0, r.stderr
         # "-k start" daemonizes; the page answers once it is up (curl retries refused connects).
         r = curl(sandbox, values["url"], "--retry", "50", "--retry-connrefused",
                  "--retry-delay", "0")
         assert "It works!" in r.stdout
-        r = run(["sh", "-c", "apachectl start"], sandbox, env)
+        r = run_tool(["sh", "-c", "apachectl start"], cwd=sandbox, timeout=30, env=env)
         assert "already running" in r.stdout + r.stderr
-        assert httpd_pids(b)
+        assert httpd_processes(b)
     finally:
         b.stop()
-    assert httpd_pids(b) == []
+    assert httpd_processes(b) == []
 
 
 @needs_httpd
-def test_failing_apachectl_start_shows_httpds_error(sandbox: Path, ca: trustme.CA) -> None:
+def test_failing_apachectl_start_shows_httpds_error(sandbox: Path, ca: trustme.CA, run_tool) -> None:
     ca.issue_cert("other.example").private_key_pem.write_to_path(str(sandbox / "server.key"))
     with HttpdBackend(Httpd(config=vhost(), expect_start=False), sandbox) as b:
         _, env = b.prepare()
         mark = b.log_mark()
-        r = run(["sh", "-c", "apachectl start"], sandbox, env)
+        r = run_tool(["sh", "-c", "apachectl start"], cwd=sandbox, timeout=30, env=env)
         assert r.returncode != 0
         # "-k start" has detached by then: like a reader, we find httpd's reason in the log.
         log = b.log_since(mark)
         assert "AH02565" in log and "AH00016: Configuration Failed" in log
-    assert httpd_pids(b) == []
+    assert httpd_processes(b) == []
 
 
 @needs_httpd
-def test_two_backends_in_parallel(ca: trustme.CA, leaf: trustme.LeafCert) -> None:
+def test_two_backends_in_parallel(ca: trustme.CA, leaf: trustme.LeafCert, curl) -> None:
     boxes = []
     try:
         for _ in (1, 2):
@@ -375,7 +364,7 @@ def test_two_backends_in_parallel(ca: trustme.CA, leaf: trustme.LeafCert) -> Non
             assert curl(boxes[1], v2["url"]).stdout == "server 2\n"
             one.stop()
             assert curl(boxes[1], v2["url"]).stdout == "server 2\n"
-        assert httpd_pids(one) == [] and httpd_pids(two) == []
+        assert httpd_processes(one) == [] and httpd_processes(two) == []
     finally:
         for sb in boxes:
             shutil.rmtree(sb, ignore_errors=True)

@@ -6,18 +6,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from faqkb.httpd.process import httpd_available
-from tests.kbutil import MINIMAL, make_project
+from tests.kbutil import MINIMAL, faqkb_argv, make_project, processes_matching, tool_env
 
 MARK = f"faqkb-int-{os.getpid()}"
 
-ENTRY = MINIMAL.format(id="slow") + f"""\
+BODY = f"""\
 httpd:
   fixtures: [server]
   config: |
@@ -34,24 +33,20 @@ commands:
 """
 
 
-def _leftovers(sandbox_prefix: str) -> list[str]:
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
-    return [ln for ln in ps.stdout.splitlines() if MARK in ln or sandbox_prefix in ln]
-
-
 @pytest.mark.skipif(httpd_available() is not None, reason=str(httpd_available()))
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_leaves_no_httpd_and_no_command(tmp_path: Path, sig: signal.Signals) -> None:
-    project = make_project(tmp_path, {"slow": ENTRY})
-    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "verify"], cwd=project,
+    eid = f"slow{sig.name[3:].lower()}"  # each parameter's own sandbox name: they may run at once
+    project = make_project(tmp_path, {eid: MINIMAL.format(id=eid) + BODY})
+    proc = subprocess.Popen(faqkb_argv("verify"), cwd=project, env=tool_env(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not any(MARK in ln for ln in _leftovers("\0")):
+        while not processes_matching(MARK):
             assert time.monotonic() < deadline, "the command never started"
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.05)
-        assert any("apache2" in ln and "faqkb-slow-" in ln for ln in _leftovers("faqkb-slow-"))
+        assert processes_matching("apache2", f"faqkb-{eid}-")
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -60,18 +55,17 @@ def test_interrupt_leaves_no_httpd_and_no_command(tmp_path: Path, sig: signal.Si
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     time.sleep(0.2)
-    assert _leftovers("faqkb-slow-") == []
+    assert processes_matching(MARK) == [] and processes_matching(f"faqkb-{eid}-") == []
 
 
-def test_serve_tls_prints_json_then_serves(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "serve-tls", "--scenario", "expired"],
+def test_serve_tls_prints_json_then_serves(tmp_path: Path, run_tool) -> None:
+    proc = subprocess.Popen(faqkb_argv("serve-tls", "--scenario", "expired"), cwd=tmp_path, env=tool_env(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
         assert set(info) == {"host", "port", "cafile", "scenario"} and info["scenario"] == "expired"
-        curl = subprocess.run(["curl", "-sS", "--cacert", info["cafile"], f"https://localhost:{info['port']}/"],
-                              capture_output=True, text=True, timeout=20, check=False)
+        curl = run_tool(["curl", "-sS", "--cacert", info["cafile"], f"https://localhost:{info['port']}/"])
         assert curl.returncode == 60 and "certificate has expired" in curl.stderr
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -81,7 +75,6 @@ def test_serve_tls_prints_json_then_serves(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_serve_tls_unknown_scenario() -> None:
-    res = subprocess.run([sys.executable, "-m", "faqkb", "serve-tls", "--scenario", "nope"],
-                         capture_output=True, text=True, timeout=30, check=False)
+def test_serve_tls_unknown_scenario(tmp_path: Path, faqkb) -> None:
+    res = faqkb(tmp_path, "serve-tls", "--scenario", "nope", timeout=30)
     assert res.returncode == 2 and "unknown scenario 'nope'" in res.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.errors import ContentError
+from faqkb.errors import ContentError, Problem
 from faqkb.load.loader import lint, load_kb
 from tests.kbutil import MINIMAL, make_project
 
@@ -46,6 +46,11 @@ MALFORMED = [
 ]
 
 
+def positions(problems: list[Problem]) -> list[tuple[str, int, int, str]]:
+    """(file name, line, col, message up to its hint) of each problem, in reported order."""
+    return [(Path(p.path).name, p.line, p.col, p.message.split(";")[0].split(":")[0]) for p in problems]
+
+
 @pytest.mark.parametrize(("text", "expected"), MALFORMED)
 def test_malformed_entry_reports_exact_position(tmp_path: Path, text: str, expected: str) -> None:
     project = make_project(tmp_path, {"x": text, "good": GOOD})
@@ -59,12 +64,16 @@ def test_every_problem_in_one_run(tmp_path: Path) -> None:
     bad = GOOD.replace("id: good", "id: x") + "tags: 5\nsee_also: [nope]\ncolour: red\n"
     project = make_project(tmp_path, {"x": bad, "y": "id: y\nid: y\n"})
     problems = lint(project / "docs" / "faq", project / "snippets")
-    messages = [p.message for p in problems]
-    assert len(problems) >= 4, messages
-    assert any("tags must be a list" in m for m in messages)
-    assert any("unknown see_also" in m for m in messages)
-    assert any("unknown field 'colour'" in m for m in messages)
-    assert any("duplicate key 'id'" in m for m in messages)
+    assert positions(problems) == [
+        ("x.yml", 8, 7, "tags must be a list (got a number)"),
+        ("x.yml", 9, 12, "unknown see_also entry 'nope'"),
+        ("x.yml", 10, 1, "unknown field 'colour'"),
+        ("y.yml", 1, 1, "missing required field 'answer'"),
+        ("y.yml", 1, 1, "missing required field 'legacy'"),
+        ("y.yml", 1, 1, "missing required field 'question'"),
+        ("y.yml", 1, 1, "missing required field 'section'"),
+        ("y.yml", 2, 1, "duplicate key 'id' (first defined at line 1)"),
+    ], [str(p) for p in problems]
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
@@ -110,7 +119,14 @@ def test_load_kb_raises_with_all_problems(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"a": "id: b\n", "c": "x: [\n"})
     with pytest.raises(ContentError) as info:
         load_kb(project / "docs" / "faq")
-    assert len(info.value.problems) >= 3
+    assert positions(info.value.problems) == [
+        ("a.yml", 1, 1, "missing required field 'answer'"),
+        ("a.yml", 1, 1, "missing required field 'legacy'"),
+        ("a.yml", 1, 1, "missing required field 'question'"),
+        ("a.yml", 1, 1, "missing required field 'section'"),
+        ("a.yml", 1, 5, "id 'b' must equal the file name stem 'a'"),
+        ("c.yml", 2, 1, "YAML syntax error"),
+    ], str(info.value)
 
 
 def test_section_entry_order(tmp_path: Path) -> None:

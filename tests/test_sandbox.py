@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from faqkb.run import shell as sandbox
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead for our purposes
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
+from tests.kbutil import alive
 
 
 def test_output_streams_and_order(tmp_path: Path) -> None:
@@ -64,7 +52,7 @@ def test_timeout_kills_the_whole_group_and_keeps_partial_output(tmp_path: Path) 
     assert "started" in res.stdout
     time.sleep(0.1)
     pids = [int(p) for p in pidfile.read_text().split()]
-    assert pids and not any(_alive(p) for p in pids)
+    assert pids and not any(alive(p) for p in pids)
 
 
 def test_background_children_do_not_outlive_a_finished_command(tmp_path: Path) -> None:
@@ -73,7 +61,7 @@ def test_background_children_do_not_outlive_a_finished_command(tmp_path: Path) -
                       sandbox.sandbox_env(tmp_path), timeout=10)
     assert res.exit_code == 0
     time.sleep(0.1)
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))
 
 
 def test_pipefail(tmp_path: Path) -> None:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.kbutil import MINIMAL, make_project
-
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 ENTRY = MINIMAL.format(id="alpha") + """\
 tags: [keys]
@@ -34,15 +29,10 @@ def text_of(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-def _mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=project,
-                          capture_output=True, text=True, timeout=300, env=ENV, check=False)
-
-
-def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path) -> None:
+def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path, mkdocs) -> None:
     project = make_project(tmp_path, {"alpha": ENTRY.replace("exit 3", "exit 0"),
                                       "beta": MINIMAL.format(id="beta")})
-    res = _mkdocs(project, "--strict")
+    res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
     page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
     assert re.search(r'<h2[^>]* id="alpha"', page) and re.search(r'<h2[^>]* id="beta"', page)
@@ -55,45 +45,45 @@ def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path) -> 
     assert (project / "site" / "faq" / "tags" / "index.html").is_file()
 
 
-def test_failing_command_warns_and_strict_fails(tmp_path: Path) -> None:
+def test_failing_command_warns_and_strict_fails(tmp_path: Path, mkdocs) -> None:
     project = make_project(tmp_path, {"alpha": ENTRY, "beta": MINIMAL.format(id="beta")})
-    lax = _mkdocs(project)
+    lax = mkdocs(project, "build")
     assert lax.returncode == 0
-    assert "entry 'alpha' command 2: exit status 3, expected 0" in lax.stderr
+    # worded as `faqkb verify` words it: where, which command, then why
+    assert "entry 'alpha', command 2 FAILED: " in lax.stderr
+    assert "\n    exit status 3, expected 0" in lax.stderr
     page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
     assert "Verification FAILED" in page
-    strict = _mkdocs(project, "--strict")
+    strict = mkdocs(project, "build", "--strict")
     assert strict.returncode != 0
 
 
-def test_invalid_content_stops_build_with_positions(tmp_path: Path) -> None:
+def test_invalid_content_stops_build_with_positions(tmp_path: Path, mkdocs) -> None:
     project = make_project(tmp_path, {"alpha": "id: alpha\nid: again\n"})
-    res = _mkdocs(project)
+    res = mkdocs(project, "build")
     assert res.returncode != 0
     assert "alpha.yml:2:1: duplicate key 'id'" in res.stderr
     assert "Traceback" not in res.stderr
 
 
-def test_faqkb_build_is_atomic(tmp_path: Path) -> None:
+def test_faqkb_build_is_atomic(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"alpha": ENTRY.replace("exit 3", "exit 0"),
                                       "beta": MINIMAL.format(id="beta")})
-    cli = [sys.executable, "-m", "faqkb", "build", "--strict"]
-    ok = subprocess.run(cli, cwd=project, capture_output=True, text=True, timeout=300, env=ENV, check=False)
+    ok = faqkb(project, "build", "--strict", timeout=300)
     assert ok.returncode == 0, ok.stderr
     index = project / "site" / "faq" / "certificates" / "index.html"
     before = index.read_text()
     (project / "docs" / "faq" / "beta.yml").write_text("id: beta\nid: beta\n")
-    bad = subprocess.run(cli, cwd=project, capture_output=True, text=True, timeout=300, env=ENV, check=False)
+    bad = faqkb(project, "build", "--strict", timeout=300)
     assert bad.returncode != 0
     assert index.read_text() == before  # the previous site is untouched
     assert sorted(p.name for p in project.iterdir() if p.name.startswith((".site", "site"))) == ["site"]
 
 
-def test_render_writes_complete_docs_tree(tmp_path: Path) -> None:
+def test_render_writes_complete_docs_tree(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"alpha": MINIMAL.format(id="alpha")})
     out = tmp_path / "rendered"
-    res = subprocess.run([sys.executable, "-m", "faqkb", "render", "--out", str(out)], cwd=project,
-                         capture_output=True, text=True, timeout=120, env=ENV, check=False)
+    res = faqkb(project, "render", "--out", str(out))
     assert res.returncode == 0, res.stderr
     assert (out / "index.md").is_file()
     text = (out / "faq" / "certificates.md").read_text()
@@ -101,7 +91,7 @@ def test_render_writes_complete_docs_tree(tmp_path: Path) -> None:
     assert not list(out.rglob("*.yml"))
 
 
-def test_page_shows_client_and_server_side_of_a_reproduced_error(tmp_path: Path) -> None:
+def test_page_shows_client_and_server_side_of_a_reproduced_error(tmp_path: Path, faqkb) -> None:
     entry = MINIMAL.format(id="alpha") + """\
 commands:
   - run: openssl s_client -connect {{ server }} < /dev/null
@@ -110,8 +100,7 @@ commands:
 """
     project = make_project(tmp_path, {"alpha": entry})
     out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-m", "faqkb", "render", "--out", str(out)], cwd=project,
-                         capture_output=True, text=True, timeout=120, env=ENV, check=False)
+    res = faqkb(project, "render", "--out", str(out))
     assert res.returncode == 0, res.stderr
     page = (out / "faq" / "certificates.md").read_text()
     assert "$ openssl s_client -connect localhost:443 < /dev/null" in page  # the reader's form
@@ -121,12 +110,12 @@ commands:
     assert "against the reference server&rsquo;s <code>no-shared-cipher</code> scenario" in page
 
 
-def test_legacy_page_forwards_old_anchors(tmp_path: Path) -> None:
+def test_legacy_page_forwards_old_anchors(tmp_path: Path, mkdocs) -> None:
     entry = MINIMAL.format(id="alpha").replace("ref: alpha", "ref: oldname")
     project = make_project(tmp_path, {"alpha": entry})
     cfg = project / "mkdocs.yml"
     cfg.write_text(cfg.read_text().replace("plugins: [faqkb]", "plugins: [{faqkb: {legacy_page: old/faq.html}}]"))
-    res = _mkdocs(project, "--strict")
+    res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
     page = (project / "site" / "old" / "faq.html").read_text()
     table = json.loads(re.search(r"var table = (\{.*?\});", page).group(1))

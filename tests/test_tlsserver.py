@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from faqkb.pki.fixtures import PASSPHRASE, materialize
-from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SCENARIO_INFO, SCENARIOS
+from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SCENARIOS
 from faqkb.tlsserver.server import ReferenceServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,8 +76,11 @@ def curl(run_tool, files):
     return _c
 
 
-def test_scenario_names_match_the_registry():
-    assert set(SCENARIO_INFO) == set(SCENARIOS)
+def test_scenario_registry_is_one_table():
+    assert all(name == s.name and s.description for name, s in SCENARIOS.items())
+    plain = [n for n, s in SCENARIOS.items() if not s.tls]
+    assert plain == ["plain-http"] and SCENARIOS["plain-http"].shown["url"] == "http://localhost/"
+    assert SCENARIOS["default"].shown["url"] == "https://localhost/"
 
 
 def test_default_succeeds_and_is_logged(lease, curl, s_client):

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.kbutil import MINIMAL, make_project
-
-FAQKB = [sys.executable, "-m", "faqkb"]
+from tests.kbutil import MINIMAL, make_project, processes_matching
 
 
 def entry(eid: str, commands: str) -> str:
     return MINIMAL.format(id=eid) + "commands:\n" + commands
 
 
-def faqkb(project: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([*FAQKB, *args], cwd=project, capture_output=True, text=True,
-                          timeout=timeout, env=env, check=False)
-
-
-def test_verify_json_cache_and_selective_rerun(tmp_path: Path) -> None:
+def test_verify_json_cache_and_selective_rerun(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {
         "alpha": entry("alpha", "  - run: echo alpha\n    expect: {stdout: ['^alpha$']}\n"),
         "beta": entry("beta", "  - run: echo beta >&2\n    expect: {stderr: ['beta']}\n"
@@ -46,7 +36,7 @@ def test_verify_json_cache_and_selective_rerun(tmp_path: Path) -> None:
         ("alpha", "passed"), ("beta", "cached")}
 
 
-def test_broken_command_fails_naming_entry_and_expectation(tmp_path: Path) -> None:
+def test_broken_command_fails_naming_entry_and_expectation(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {
         "gamma": entry("gamma", "  - run: echo actual output\n    expect: {stdout: ['^expected$']}\n"),
     })
@@ -61,7 +51,7 @@ def test_broken_command_fails_naming_entry_and_expectation(tmp_path: Path) -> No
     assert again["commands"][0]["status"] == "failed"
 
 
-def test_hanging_command_is_killed_and_leaves_no_process(tmp_path: Path) -> None:
+def test_hanging_command_is_killed_and_leaves_no_process(tmp_path: Path, faqkb) -> None:
     marker = f"faqkb-hang-{os.getpid()}"
     project = make_project(tmp_path, {
         "hang": entry("hang", f"  - run: bash -c 'exec -a {marker} sleep 300' & sleep 300\n"
@@ -71,21 +61,32 @@ def test_hanging_command_is_killed_and_leaves_no_process(tmp_path: Path) -> None
     assert res.returncode == 1
     rec = json.loads(res.stdout)["commands"][0]
     assert rec["status"] == "failed" and any("timed out" in f for f in rec["failures"])
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
-    assert marker not in ps.stdout
+    assert processes_matching(marker) == []
 
 
-def test_expected_failure_and_not_patterns(tmp_path: Path) -> None:
+def test_expected_failure_and_not_patterns(tmp_path: Path, faqkb) -> None:
+    expect = "    expect: {exit: nonzero, stderr: ['no shared cipher'], stdout_not: ['.']}\n"
     project = make_project(tmp_path, {
-        "delta": entry("delta",
-                       "  - run: \"echo 'error: no shared cipher' >&2; exit 3\"\n"
-                       "    expect: {exit: nonzero, stderr: ['no shared cipher'], stdout_not: ['.']}\n"),
+        "delta": entry("delta", "  - run: \"echo 'error: no shared cipher' >&2; exit 3\"\n" + expect),
+        "eps": entry("eps", "  - run: echo all is well\n" + expect),  # the opposite of each
     })
     res = faqkb(project, "verify", "--json")
-    assert res.returncode == 0, res.stdout
+    assert res.returncode == 1, res.stdout
+    records = {r["entry"]: r for r in json.loads(res.stdout)["commands"]}
+    assert (records["delta"]["status"], records["delta"].get("failures", [])) == ("passed", [])
+    assert records["eps"]["status"] == "failed"
+    broken = ["exit status 0, expected a failure (nonzero)",  # each expectation, in its words
+              "stdout matches /./, which it must not", "stderr does not match /no shared cipher/"]
+    assert sorted(f for f in records["eps"]["failures"] if f in broken) == sorted(broken), records["eps"]
+    text = faqkb(project, "verify", "--only", "eps")
+    assert text.returncode == 1
+    assert "eps.yml:9: entry 'eps', command 1 FAILED: echo all is well" in text.stderr
+    assert all(f in text.stderr for f in broken), text.stderr
+    assert "all is well\n" in text.stderr.split("FAILED: echo all is well", 1)[1]  # the output's tail
+    assert "entry 'delta'" not in text.stderr
 
 
-def test_try_shows_commands_and_output(tmp_path: Path) -> None:
+def test_try_shows_commands_and_output(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {
         "eps": entry("eps", "  - run: 'echo {{ live: hidden }}shown'\n    expect: {stdout: [hiddenshown]}\n"),
     })
@@ -95,13 +96,13 @@ def test_try_shows_commands_and_output(tmp_path: Path) -> None:
     assert "hidden" not in res.stdout.split("\n")[0]
 
 
-def test_unknown_only_id_is_a_usage_error(tmp_path: Path) -> None:
+def test_unknown_only_id_is_a_usage_error(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"alpha": entry("alpha", "  - run: 'true'\n")})
     res = faqkb(project, "verify", "--only", "alpah")
-    assert res.returncode == 2 and "did you mean alpha" in res.stderr
+    assert res.returncode == 2 and "no entry 'alpah'; did you mean 'alpha'?" in res.stderr
 
 
-def test_keep_leaves_the_sandbox_and_says_where(tmp_path: Path) -> None:
+def test_keep_leaves_the_sandbox_and_says_where(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"alpha": entry("alpha", "  - run: echo kept > proof.txt\n")})
     res = faqkb(project, "verify", "--keep", "--no-cache")
     line = next(ln for ln in res.stderr.splitlines() if ln.startswith("kept the sandbox of alpha: "))
@@ -114,7 +115,7 @@ def test_keep_leaves_the_sandbox_and_says_where(tmp_path: Path) -> None:
         shutil.rmtree(box, ignore_errors=True)
 
 
-def test_junit_report_and_shards(tmp_path: Path) -> None:
+def test_junit_report_and_shards(tmp_path: Path, faqkb) -> None:
     import xml.etree.ElementTree as ET
 
     project = make_project(tmp_path, {

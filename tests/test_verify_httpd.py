@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from faqkb.httpd.process import httpd_available
-from tests.kbutil import MINIMAL, make_project
-from tests.test_verify import faqkb
+from tests.kbutil import MINIMAL, make_project, processes_matching
 
 pytestmark = pytest.mark.skipif(httpd_available() is not None, reason=str(httpd_available()))
 
@@ -44,18 +42,17 @@ commands:
 """
 
 
-def _apache_processes(entry_id: str) -> str:
+def _apache_processes(entry_id: str) -> list[str]:
     """httpd processes of this test's entry (tests run in parallel: each uses its own id)."""
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, timeout=10, check=True)
-    return "\n".join(ln for ln in ps.stdout.splitlines() if f"faqkb-{entry_id}-" in ln and "apache2" in ln)
+    return processes_matching(f"faqkb-{entry_id}-", "apache2")
 
 
-def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
+def test_httpd_entry_verifies_and_renders_config(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"envvars": ENTRY})
     res = faqkb(project, "verify", "--json")
     assert res.returncode == 0, res.stdout + res.stderr
     assert json.loads(res.stdout)["commands"][0]["status"] == "passed"
-    assert _apache_processes("envvars") == ""
+    assert _apache_processes("envvars") == []
     out = tmp_path / "out"
     rendered = faqkb(project, "render", "--out", str(out))
     assert rendered.returncode == 0, rendered.stderr
@@ -65,33 +62,27 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path) -> None:
     assert "Run in Apache httpd 2.4" in page
 
 
-def test_wrong_directive_fails_with_httpds_message(tmp_path: Path) -> None:
+def test_wrong_directive_fails_with_httpds_message(tmp_path: Path, faqkb) -> None:
     bad = ENTRY.replace("SSLEngine on", "SSLEngin on").replace("envvars", "misspelt")
     project = make_project(tmp_path, {"misspelt": bad})
     res = faqkb(project, "verify")
     assert res.returncode == 1
     assert "Invalid command 'SSLEngin'" in res.stderr
     assert "entry 'misspelt', command 1 FAILED" in res.stderr
-    assert _apache_processes("misspelt") == ""
+    assert _apache_processes("misspelt") == []
 
 
-def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path) -> None:
-    import os
-    import sys
-
+def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path, faqkb, mkdocs) -> None:
     project = make_project(tmp_path, {"envvars": ENTRY})
-    env = {**os.environ, "FAQKB_APACHE2": str(tmp_path / "no-apache2"), "NO_MKDOCS_2_WARNING": "1"}
-    res = subprocess.run([sys.executable, "-m", "faqkb", "verify"], cwd=project, env=env,
-                         capture_output=True, text=True, timeout=120, check=False)
+    env = {"FAQKB_APACHE2": str(tmp_path / "no-apache2")}
+    res = faqkb(project, "verify", env=env)
     assert res.returncode == 1
     assert "command 1 UNVERIFIED" in res.stderr and "apache2 not installed" in res.stderr
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=300, check=False)
+    build = mkdocs(project, "build", env=env)
     assert build.returncode == 0
     assert "apache2 not installed" in build.stderr
     page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
     assert "Not verified: apache2 not installed" in page
     assert "Not verified: no Apache httpd was available in this build." in page
-    strict = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    strict = mkdocs(project, "build", "--strict", env=env)
     assert strict.returncode != 0

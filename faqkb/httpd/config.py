@@ -68,6 +68,7 @@ import shlex
 import socket
 from pathlib import Path
 
+from faqkb._util import SYSTEM_PATH
 from faqkb.model import Httpd
 
 #: The httpd binary; FAQKB_APACHE2 points elsewhere (another layout, or none to test without).
@@ -80,7 +81,6 @@ BUILTIN_MODULES = frozenset({"core", "so", "watchdog", "http", "log_config", "lo
 BASE_MODULES = ("mpm_event", "authn_core", "authz_core", "authz_host", "alias", "dir", "env",
                 "mime", "setenvif", "headers", "socache_shmcb", "ssl")
 #: PATH for httpd and the wrappers: the system's directories only.
-SYS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class HttpdError(Exception):
@@ -200,7 +200,7 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', SYS_PATH)}", **self._apache_env()}
+        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', SYSTEM_PATH)}", **self._apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:
@@ -360,7 +360,7 @@ class HttpdConfig:
                    '  start|stop|restart|graceful|graceful-stop) a=$1; shift; set -- -k "$a" "$@" ;;\n'
                    "esac\n") if ctl else ""
         return (f"#!/bin/bash\n# faqkb: {'apachectl' if ctl else 'httpd'} for the private httpd "
-                f"of this sandbox\n{env}\nexport PATH={shlex.quote(SYS_PATH)}\n{ctl_map}"
+                f"of this sandbox\n{env}\nexport PATH={shlex.quote(SYSTEM_PATH)}\n{ctl_map}"
                 "args=()\n"
                 "while [ $# -gt 0 ]; do\n"
                 "  case \"$1\" in\n"

@@ -21,12 +21,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from faqkb.httpd.config import APACHE2, MODULES_DIR, SYS_PATH, HttpdConfig, HttpdError
+from faqkb._util import SYSTEM_PATH, once, tail
+from faqkb.httpd.config import APACHE2, MODULES_DIR, HttpdConfig, HttpdError
 from faqkb.model import Httpd
 from faqkb.proc import spawn
-from faqkb.verify.tools import once
+from faqkb.proc.liveness import alive, signal_all
 
 _POLL = 0.02
+_ERROR_LINES = 25  # lines of httpd's own output an error carries
 _STOP_GRACE = 5.0
 
 
@@ -47,7 +49,7 @@ def httpd_available() -> str | None:
 @once
 def _version_output() -> str:
     out = spawn.run([str(APACHE2), "-v"], text=True, timeout=10,
-                    env={"PATH": SYS_PATH, "LANG": "C"}, start_new_session=True, cwd="/")
+                    env={"PATH": SYSTEM_PATH, "LANG": "C"}, start_new_session=True, cwd="/")
     if out.returncode != 0:
         raise HttpdError((out.stdout + out.stderr).strip())
     return out.stdout
@@ -59,11 +61,6 @@ def httpd_version() -> str:
     if not m:
         raise HttpdError(f"cannot read the httpd version from: {_version_output().strip()}")
     return m.group(1)
-
-
-def _trim(text: str, lines: int = 25) -> str:
-    kept = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return "\n".join(kept[-lines:])
 
 
 _ENTRY_LINE = re.compile(r"line (\d+) of (\S*?entry\.conf)")
@@ -96,7 +93,7 @@ class HttpdBackend(HttpdConfig):
 
     # ----------------------------------------------------------------- lifecycle
     def _run_env(self) -> dict[str, str]:
-        return {"PATH": SYS_PATH, "LANG": "C", **self._apache_env()}
+        return {"PATH": SYSTEM_PATH, "LANG": "C", **self._apache_env()}
 
     def _cmd(self, *args: str) -> list[str]:
         return [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.conf), *args]
@@ -124,7 +121,7 @@ class HttpdBackend(HttpdConfig):
 
     def _error(self, text: str) -> HttpdError:
         m = _ENTRY_LINE.search(text)
-        return HttpdError(_trim(text) or "httpd failed without a message",
+        return HttpdError(tail(text, _ERROR_LINES) or "httpd failed without a message",
                           int(m.group(1)) if m else None)
 
     def start(self) -> None:
@@ -152,10 +149,11 @@ class HttpdBackend(HttpdConfig):
             if self._ready(ports):
                 return
             if time.monotonic() > deadline:
-                tail = _trim(self.log_since(mark) + "\n" + startup.read_text(errors="replace"))
+                last = tail(self.log_since(mark) + "\n" + startup.read_text(errors="replace"),
+                            _ERROR_LINES)
                 self.stop()
                 raise HttpdError(f"httpd did not accept connections on 127.0.0.1:{ports} within "
-                                 f"{self.timeout:g}s\n{tail}".strip())
+                                 f"{self.timeout:g}s\n{last}".strip())
             time.sleep(_POLL)
 
     @staticmethod
@@ -216,11 +214,11 @@ class HttpdBackend(HttpdConfig):
                     pids.add(pid)
             if not pids:
                 break
-            _signal(pids, signal.SIGTERM)  # what ``apachectl -k stop`` sends
+            signal_all(pids, signal.SIGTERM)  # what ``apachectl -k stop`` sends
             deadline = time.monotonic() + _STOP_GRACE
-            while (pids := {p for p in pids if _alive(p)}) and time.monotonic() < deadline:
+            while (pids := {p for p in pids if alive(p)}) and time.monotonic() < deadline:
                 time.sleep(_POLL)
-            _signal(pids, signal.SIGKILL)
+            signal_all(pids, signal.SIGKILL)
         _LIVE.discard(self)
 
     def _is_ours(self, pid: int) -> bool:
@@ -228,7 +226,7 @@ class HttpdBackend(HttpdConfig):
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             return False
-        return str(self.conf).encode() in args and _alive(pid)
+        return str(self.conf).encode() in args and alive(pid)
 
     def _pids_by_cmdline(self) -> Iterator[int]:
         for entry in os.scandir("/proc"):
@@ -248,21 +246,6 @@ def _listening() -> set[int]:
     return ports
 
 
-def _signal(pids: set[int], sig: int) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs; a zombie (exited, not yet reaped) has stopped all the same."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def _stop_child(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM our foreground httpd, then SIGKILL its whole process group, then reap it.
 
@@ -274,7 +257,7 @@ def _stop_child(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + _STOP_GRACE
-    while _alive(proc.pid) and time.monotonic() < deadline:
+    while alive(proc.pid) and time.monotonic() < deadline:
         time.sleep(_POLL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # workers, the cgid daemon, piped loggers

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from faqkb import __version__
-from faqkb.errors import ContentError, FaqkbError
+from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
 from faqkb.project import Project
 
-EXIT_FAILED = 1
-EXIT_INVALID = 2
+if TYPE_CHECKING:
+    from faqkb.model import Entry, KnowledgeBase
+    from faqkb.results import CommandResult
 
 
 def _die(message: str, code: int = EXIT_INVALID) -> NoReturn:
@@ -26,19 +27,15 @@ def _die(message: str, code: int = EXIT_INVALID) -> NoReturn:
 
 
 def _project(faq_dir: str | None = None) -> Project:
-    try:
-        return Project.discover(faq_dir=Path(faq_dir) if faq_dir else None)
-    except FaqkbError as exc:
-        _die(f"faqkb: {exc}")
+    # A FaqkbError (unreadable mkdocs.yml) is reported by run(), with its exit status.
+    return Project.discover(faq_dir=Path(faq_dir) if faq_dir else None)
 
 
-def _load(project: Project, only: list[str] | None = None) -> Any:
+def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
+    """Load the FAQ; a ContentError (every problem) is reported by run()."""
     from faqkb.load.loader import load_kb
 
-    try:
-        kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
-    except ContentError as exc:
-        _report_problems(exc)
+    kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
     if kb.problems:
         files = sorted({p.path for p in kb.problems})
         click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected "
@@ -59,15 +56,21 @@ def main() -> None:
     """faqkb: FAQ knowledge bases whose answers cannot silently rot.
 
     Entries are YAML files (docs/faq/<id>.yml). faqkb checks them, runs every command
-    they show against a bundled reference TLS server, and renders them into a MkDocs +
-    Material site that shows each command with the output it really produced.
+    they show in a sandbox, against the bundled reference TLS server or a private Apache
+    httpd the entry configures, and renders them into a MkDocs + Material site that shows
+    each command with the output it really produced.
 
     \b
-    Typical use:
-      faqkb lint                 check every entry, list every problem
+    At a glance:
+      faqkb lint                 check every entry, list every problem (exit 2 if any)
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
-      faqkb try ENTRY_ID         re-run one entry and show its output
+      faqkb render --out DIR     write the docs tree with the FAQ as Markdown
+      faqkb show ENTRY_ID        print one entry in the terminal
+      faqkb try ENTRY_ID         re-run one entry now and show its output
+      faqkb new ENTRY_ID ...     start a new entry from a template
+      faqkb serve-tls            serve one reference-server scenario by hand
+      faqkb search QUERY         find the entries that answer a question or error line
     """
 
 
@@ -90,21 +93,16 @@ def lint(faq_dir: str | None) -> None:
 @click.option("--no-verify", is_flag=True, help="Render without running commands.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries verified in parallel.")
 def render(out: str, no_verify: bool, jobs: int | None) -> None:
-    """Write the complete docs tree (hand-written pages + rendered FAQ pages) to OUT.
+    """Write the complete docs tree (hand-written pages + rendered FAQ pages) into the
+    folder given with --out.
 
     Any generator that reads mkdocs.yml (for example Zensical) can build the result
     without the faqkb plugin.
     """
     from faqkb.pipeline.sitebuild import render_tree
 
-    project = _project()
-    try:
-        built = render_tree(project, Path(out), verify=not no_verify, jobs=jobs,
-                            progress=lambda m: click.echo(m, err=True))
-    except ContentError as exc:
-        _report_problems(exc)
-    except FaqkbError as exc:
-        _die(f"faqkb: {exc}")
+    built = render_tree(_project(), Path(out), verify=not no_verify, jobs=jobs,
+                        progress=lambda m: click.echo(m, err=True))
     click.echo(f"wrote {len(built.pages)} pages into {out}", err=True)
 
 
@@ -118,15 +116,8 @@ def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None)
     """Verify and build the site. Atomic: a failed build leaves the previous site untouched."""
     from faqkb.pipeline.sitebuild import build_site
 
-    project = _project()
-    try:
-        result = build_site(project, Path(site_dir) if site_dir else None, strict=strict,
-                            verify=not no_verify, jobs=jobs,
-                            progress=lambda m: click.echo(m, err=True))
-    except ContentError as exc:
-        _report_problems(exc)
-    except FaqkbError as exc:
-        _die(f"faqkb: {exc}", EXIT_FAILED)
+    result = build_site(_project(), Path(site_dir) if site_dir else None, strict=strict,
+                        verify=not no_verify, jobs=jobs, progress=lambda m: click.echo(m, err=True))
     for line in result.failures:
         click.echo(f"WARNING: {line}", err=True)
     click.echo(f"site built in {result.site_dir}", err=True)
@@ -139,25 +130,14 @@ def show(entry_id: str, as_json: bool) -> None:
     """Print one entry: question, answer and commands as a reader types them."""
     from faqkb.reports import text as report
 
-    kb = _load(_project())
-    e = kb.entries[_known_ids(kb, (entry_id,))[0]]
+    kb = _load(_project(), [entry_id])  # an unknown id is a problem, with "did you mean"
+    e = kb.entries[entry_id]
     if as_json:
         click.echo(json.dumps(report.entry_json(e), indent=2))
         return
     title, body = report.entry_text(e)
     click.echo(click.style(title, bold=True))
     click.echo(body)
-
-
-def _known_ids(kb: Any, ids: tuple[str, ...]) -> list[str]:
-    import difflib
-
-    for i in ids:
-        if i not in kb.entries:
-            hint = difflib.get_close_matches(i, list(kb.entries), n=3)
-            _die(f"faqkb: no entry {i!r}" + (f"; did you mean {', '.join(hint)}?" if hint else "")
-                 + " (see docs/faq/)")
-    return list(ids)
 
 
 @main.command()
@@ -181,8 +161,8 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     from faqkb.verify.verifier import verify_kb
 
     project = _project()
-    kb = _load(project, list(only) if only else None)
-    ids = _known_ids(kb, only) if only else None
+    kb = _load(project, list(only) if only else None)  # unknown ids are problems
+    ids = list(only) if only else None
     if shard:
         from faqkb.verify.verifier import shard_ids
 
@@ -197,8 +177,10 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
         from faqkb.reports.junit import junit_xml, write_junit
 
         write_junit(Path(junit), junit_xml(kb, report.results, report.seconds))
+    from faqkb.reports.records import records, totals
+
     if as_json:
-        click.echo(json.dumps({"commands": report.records(), "totals": report.totals()}, indent=1))
+        click.echo(json.dumps({"commands": records(report), "totals": totals(report)}, indent=1))
     else:
         from faqkb.reports.text import failure_lines, summary_line
 
@@ -207,7 +189,7 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
         for er in report.results.values():
             if er.sandbox:
                 click.echo(f"kept the sandbox of {er.entry}: {er.sandbox}", err=True)
-        click.echo(summary_line(report.totals()), err=True)
+        click.echo(summary_line(totals(report)), err=True)
     sys.exit(0 if report.ok else EXIT_FAILED)
 
 
@@ -221,9 +203,8 @@ def try_(entry_id: str, keep: bool) -> None:
 
     project = _project()
     kb = _load(project, [entry_id])
-    _known_ids(kb, (entry_id,))
 
-    def show_command(entry: Any, index: int, res: Any) -> None:
+    def show_command(entry: Entry, index: int, res: CommandResult) -> None:
         command, output, status, reasons = command_block(entry, index, res)
         click.echo(click.style(command, bold=True))
         if output:
@@ -256,7 +237,7 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
 
     if list_:
         for name, what in SCENARIOS.items():
-            click.echo(f"{name:22} {what}")
+            click.echo(f"{name:22} {what.description}")
         return
     if scenario not in SCENARIOS:
         _die(f"faqkb: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
@@ -309,8 +290,10 @@ def run() -> None:
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except FaqkbError as exc:
-        _die(f"faqkb: {exc}")
+    except ContentError as exc:
+        _report_problems(exc)
+    except FaqkbError as exc:  # each carries its exit status: the one place it is mapped
+        _die(f"faqkb: {exc}", exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

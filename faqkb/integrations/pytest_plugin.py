@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from faqkb.errors import ContentError
-from faqkb.load.sidefiles import SECTIONS_FILE
+from faqkb.model import SECTIONS_FILE
 
 _RESULTS = pytest.StashKey[dict[str, Any]]()
 

@@ -18,7 +18,7 @@ import yaml
 
 from faqkb.errors import Problem
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 # Tags a hand-written entry may legitimately resolve to. Anything else
 # (``!!python/object``, custom ``!tags``, timestamps, binary) is refused.
@@ -38,11 +38,11 @@ class Located:
 
     path: str
     data: Any = None
-    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+    def where(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the key (if asked and known), else the value,
         else the nearest ancestor that has one."""
         p = tuple(path)
@@ -55,7 +55,7 @@ class Located:
                 return (1, 1)
             p = p[:-1]
 
-    def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
+    def problem(self, path: KeyPath, message: str, *, key: bool = False) -> Problem:
         """A problem located at ``path``."""
         line, col = self.where(path, key=key)
         return Problem(self.path, line, col, message)
@@ -71,7 +71,7 @@ class _Builder:
         self.loader = loader
         self.count = 0
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
             raise _Abort(node, f"document is too large (more than {_MAX_NODES} values)")
@@ -86,7 +86,7 @@ class _Builder:
             raise _Abort(node, f"unsupported YAML tag {node.tag!r}; write a plain value instead")
         return self.loader.construct_object(node, deep=True)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         if node.tag != "tag:yaml.org,2002:map":
             raise _Abort(node, f"unsupported YAML tag {node.tag!r}; remove it")
         out: dict[Any, Any] = {}

@@ -1,4 +1,8 @@
-"""`faqkb new`: start an entry file from a template that already lints clean."""
+"""`faqkb new`: start an entry file from a template that already lints clean.
+
+The section is checked against ``_sections.yml`` first, so a typo is refused (with
+"did you mean") before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ import os
 import re
 from pathlib import Path
 
-from faqkb.errors import FaqkbError
+from faqkb._util import did_you_mean
+from faqkb.errors import ContentError, FaqkbError
+from faqkb.load.sidefiles import load_sections
+from faqkb.model import SECTIONS_FILE
 from faqkb.project import Project
 
 _TEMPLATE = """\
@@ -28,12 +35,19 @@ commands: []
 
 
 def new_entry(project: Project, entry_id: str, section: str, question: str) -> Path:
-    """Write ``<faq_dir>/<entry_id>.yml``; refuses bad ids and existing files."""
+    """Write ``<faq_dir>/<entry_id>.yml``; refuses bad ids, unknown sections and existing files."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", entry_id):
         raise FaqkbError(f"entry id {entry_id!r} must be lowercase letters, digits and dashes")
     path = project.faq_dir / f"{entry_id}.yml"
     if path.exists():
         raise FaqkbError(f"{path} already exists; edit it instead")
+    side = load_sections(project.faq_dir)
+    if side.problems:
+        raise ContentError(side.problems)
+    known = [s.id for s in side.sections]
+    if section not in known:
+        raise FaqkbError(f"unknown section {section!r} (sections are listed in "
+                         f"{project.faq_dir / SECTIONS_FILE}); {did_you_mean(section, known)}")
     schema = Path(__file__).parent.parent / "schema" / "entry.schema.json"
     # Editors resolve the schema relative to the entry file.
     rel = os.path.relpath(schema, path.parent)

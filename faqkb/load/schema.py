@@ -1,21 +1,18 @@
 """Checks of one entry against the published JSON Schema, with readable messages.
 
-Also remembers which entry texts already passed (:class:`SchemaMemo`), so a warm
-build neither imports jsonschema nor validates files that did not change.
+jsonschema is imported only when a text really has to be validated: the loader asks
+:mod:`faqkb.load.memo` first, so a warm build never pays for it.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
-import hashlib
 import json
-import os
 import re
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from faqkb._util import did_you_mean
 from faqkb.errors import Problem
 from faqkb.load import located as yamlsrc
 
@@ -62,6 +59,7 @@ def _expected_type(schema: dict[str, Any]) -> str:
 
 
 def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
+    """Every way ``doc`` breaks the entry schema, each at its own line and column."""
     import jsonschema  # deferred: only linting and building pay for it
 
     validator = jsonschema.Draft202012Validator(entry_schema())
@@ -73,8 +71,7 @@ def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
         if v == "additionalProperties":
             allowed = sorted(err.schema.get("properties", {}))
             for extra in sorted(set(err.instance) - set(allowed)):
-                hint = difflib.get_close_matches(extra, allowed, n=1)
-                fix = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
+                fix = did_you_mean(extra, allowed, otherwise=f"allowed: {', '.join(allowed)}")
                 problems.append(
                     doc.problem((*path, extra), f"unknown field {where}.{extra}; {fix}", key=True)
                     if path
@@ -118,38 +115,3 @@ def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
         else:
             problems.append(doc.problem(path, f"{where}: {err.message}"))
     return problems
-
-
-class SchemaMemo:
-    """Digests of entry texts that had no problem, so unchanged files skip the checks that
-    depend on nothing but the text (the JSON Schema, regex compilation).
-
-    Validation (and importing jsonschema) is most of a warm build's own cost; those
-    verdicts depend only on the text and the schema, so that pair is the key. Checks
-    against other files and registries (sections, fixtures, see_also) always run.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.known: set[str] = set()
-        self.seen: set[str] = set()
-        self._salt = hashlib.sha256(json.dumps(entry_schema(), sort_keys=True).encode()).digest()
-        if path is not None:
-            try:
-                self.known = set(json.loads(path.read_text("utf-8")))
-            except (OSError, ValueError, TypeError):
-                self.known = set()
-
-    def digest(self, text: str) -> str:
-        return hashlib.sha256(self._salt + text.encode("utf-8")).hexdigest()
-
-    def save(self) -> None:
-        if self.path is None or self.seen == self.known:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(sorted(self.seen)), "utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # only a speed-up; never fail a build over it

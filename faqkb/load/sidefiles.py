@@ -3,45 +3,43 @@ and ``_tags.yml`` (the controlled tag vocabulary)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faqkb.errors import Problem
-from faqkb.load import located as yamlsrc
-from faqkb.model import Section
-
-SECTIONS_FILE = "_sections.yml"
-TAGS_FILE = "_tags.yml"
+from faqkb.load import located
+from faqkb.model import SECTIONS_FILE, TAGS_FILE, Section
 
 
-def load_sections(
-    faq_dir: Path, problems: list[Problem], section_docs: dict[str, tuple[yamlsrc.Located, int]]
-) -> list[Section]:
+@dataclass
+class Sections:
+    """The sections in order, and where each was written (to point problems at its lines)."""
+
+    sections: list[Section] = field(default_factory=list)
+    #: Section id -> the sections file and the index of the section in it.
+    where: dict[str, tuple[located.Located, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_sections(faq_dir: Path) -> Sections:
+    """Read ``_sections.yml``: every section that is well-formed, and the problems of the rest."""
+    out = Sections()
     path = faq_dir / SECTIONS_FILE
     if not path.is_file():
-        problems.append(
+        out.problems.append(
             Problem(str(path), 1, 1, "missing sections file; list sections as [{id, title}]")
         )
-        return []
-    doc = yamlsrc.load(path.read_text("utf-8"), str(path))
-    problems.extend(doc.problems)
+        return out
+    doc = located.load(path.read_text("utf-8"), str(path))
+    out.problems.extend(doc.problems)
     if doc.problems:
-        return []
+        return out
     if not isinstance(doc.data, list):
-        problems.append(doc.problem((), "sections file must be a list of {id, title, intro}"))
-        return []
-    sections: list[Section] = []
+        out.problems.append(doc.problem((), "sections file must be a list of {id, title, intro}"))
+        return out
     for i, item in enumerate(doc.data):
-        ok = (
-            isinstance(item, dict)
-            and isinstance(item.get("id"), str)
-            and isinstance(item.get("title"), str)
-            and isinstance(item.get("intro", ""), str)
-            and isinstance(item.get("entries", []), list)
-            and all(isinstance(x, str) for x in item.get("entries", []))
-            and set(item) <= {"id", "title", "intro", "entries"}
-        )
-        if not ok:
-            problems.append(
+        if not _well_formed(item):
+            out.problems.append(
                 doc.problem(
                     (i,),
                     f"section [{i}] must be a mapping of id, title, and optional intro and "
@@ -49,27 +47,38 @@ def load_sections(
                 )
             )
             continue
-        if any(s.id == item["id"] for s in sections):
-            problems.append(doc.problem((i, "id"), f"duplicate section id {item['id']!r}"))
+        if item["id"] in out.where:
+            out.problems.append(doc.problem((i, "id"), f"duplicate section id {item['id']!r}"))
             continue
-        sections.append(
+        out.sections.append(
             Section(item["id"], item["title"], item.get("intro", ""), tuple(item.get("entries", [])))
         )
-        section_docs[item["id"]] = (doc, i)
-    return sections
+        out.where[item["id"]] = (doc, i)
+    return out
 
 
-def load_tags(faq_dir: Path, problems: list[Problem]) -> dict[str, str] | None:
+def _well_formed(item: object) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and isinstance(item.get("title"), str)
+        and isinstance(item.get("intro", ""), str)
+        and isinstance(item.get("entries", []), list)
+        and all(isinstance(x, str) for x in item.get("entries", []))
+        and set(item) <= {"id", "title", "intro", "entries"}
+    )
+
+
+def load_tags(faq_dir: Path) -> tuple[dict[str, str] | None, list[Problem]]:
+    """Read ``_tags.yml``: the vocabulary (None when there is no such file) and its problems."""
     path = faq_dir / TAGS_FILE
     if not path.is_file():
-        return None
-    doc = yamlsrc.load(path.read_text("utf-8"), str(path))
-    problems.extend(doc.problems)
+        return None, []
+    doc = located.load(path.read_text("utf-8"), str(path))
     if doc.problems:
-        return None
+        return None, list(doc.problems)
     if not isinstance(doc.data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in doc.data.items()
     ):
-        problems.append(doc.problem((), "tags file must map each tag to a one-line description"))
-        return None
-    return dict(doc.data)
+        return None, [doc.problem((), "tags file must map each tag to a one-line description")]
+    return dict(doc.data), []

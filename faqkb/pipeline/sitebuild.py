@@ -1,6 +1,8 @@
 """Atomic site and docs-tree builds.
 
-``build_site`` runs MkDocs in a child process (so the core never imports it) into a
+``build_site`` first loads and checks the FAQ here (invalid content is a
+:class:`~faqkb.errors.ContentError` with every ``path:line:col``, exit 2, before MkDocs
+starts), then runs MkDocs in a child process (so the core never imports it) into a
 temporary folder beside the target and swaps it in only on success: a failed build
 leaves the previous site untouched and no half-written folder behind.
 """
@@ -16,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faqkb.errors import FaqkbError
+from faqkb.errors import EXIT_FAILED, FaqkbError
+from faqkb.load.loader import load_kb
 from faqkb.pipeline.builder import Built, build
 from faqkb.project import Project
 
@@ -55,6 +58,8 @@ def build_site(
     """Build the site with ``mkdocs build`` (the faqkb plugin does the work) atomically."""
     if project.config_file is None:
         raise FaqkbError(f"no mkdocs.yml found at or above {project.root}; create one first")
+    # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
+    load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
     target = (site_dir or project.site_dir).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -77,7 +82,8 @@ def build_site(
         raise
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise FaqkbError(f"mkdocs build failed (exit {proc.returncode}); {target} was left as it was")
+        raise FaqkbError(f"mkdocs build failed (exit {proc.returncode}); {target} was left as it was",
+                         EXIT_FAILED)
     swap_in(tmp, target)
     return SiteResult(target)
 

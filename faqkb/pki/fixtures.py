@@ -7,101 +7,99 @@ PASSPHRASE is the pass phrase of every encrypted fixture.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pki imports cryptography: only at run time, inside materialize's callers
+if TYPE_CHECKING:  # the PKI imports cryptography: only when files are really made
     from faqkb.pki.authority import Pki
 
 PASSPHRASE = "secret"
 
 
+Files = dict[str, bytes]
+
+
 @dataclass(frozen=True)
 class FixtureSpec:
-    """What one fixture writes and what it is for."""
+    """What one fixture writes, what it is for, and how its files are made."""
 
     files: tuple[str, ...]
     description: str
+    #: The file name -> bytes of :attr:`files`, made from the run's PKI.
+    make: Callable[[Pki], Files]
+
+
+def _server(pki: Pki) -> Files:
+    leaf = pki.leaf("server")
+    return {"server.key": leaf.key_pem(), "server.crt": leaf.cert_pem(),
+            "chain.crt": leaf.chain_pem(), "fullchain.crt": leaf.fullchain_pem()}
+
+
+def _encrypted_key(pki: Pki) -> Files:
+    # Same key and certificate as "server": stripping the pass phrase gives server.key back.
+    leaf = pki.leaf("server")
+    return {"server.key": leaf.key_pem(PASSPHRASE), "server.crt": leaf.cert_pem()}
+
+
+def _other_key(pki: Pki) -> Files:
+    # A pooled key no certificate of the PKI is made for.
+    from cryptography.hazmat.primitives import serialization
+
+    key = pki.key("other")
+    return {"other.key": key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption())}
+
+
+def _client(pki: Pki) -> Files:
+    leaf = pki.leaf("client")
+    return {"client.key": leaf.key_pem(), "client.crt": leaf.cert_pem(),
+            "client.p12": leaf.pkcs12(PASSPHRASE, [pki.root.cert])}
+
+
+def _pair(leaf_name: str, stem: str) -> Callable[[Pki], Files]:
+    """A leaf's key and certificate as ``STEM.key`` and ``STEM.crt``."""
+    def make(pki: Pki) -> Files:
+        leaf = pki.leaf(leaf_name)
+        return {f"{stem}.key": leaf.key_pem(), f"{stem}.crt": leaf.cert_pem()}
+    return make
 
 
 FIXTURES: dict[str, FixtureSpec] = {
-    "ca": FixtureSpec(("ca.crt",), "the test root CA certificate (trusted by the reference server)"),
-    "ca-key": FixtureSpec(("ca.crt", "ca.key"), "the test root CA certificate and its key"),
-    "intermediate": FixtureSpec(("intermediate.crt",), "the intermediate CA certificate"),
+    "ca": FixtureSpec(("ca.crt",), "the test root CA certificate (trusted by the reference server)",
+                      lambda pki: {"ca.crt": pki.root.cert_pem()}),
+    "ca-key": FixtureSpec(("ca.crt", "ca.key"), "the test root CA certificate and its key",
+                          lambda pki: {"ca.crt": pki.root.cert_pem(), "ca.key": pki.root.key_pem()}),
+    "intermediate": FixtureSpec(("intermediate.crt",), "the intermediate CA certificate",
+                                lambda pki: {"intermediate.crt": pki.intermediate.cert_pem()}),
     "server": FixtureSpec(
         ("server.key", "server.crt", "chain.crt", "fullchain.crt"),
         "server key, leaf certificate for localhost, its intermediate, and leaf+intermediate",
+        _server,
     ),
     "encrypted-key": FixtureSpec(
         ("server.key", "server.crt"),
         f"server key encrypted with the pass phrase {PASSPHRASE!r}, and its certificate",
+        _encrypted_key,
     ),
-    "csr": FixtureSpec(("server.key", "server.csr"), "a server key and a CSR for localhost"),
-    "other-key": FixtureSpec(("other.key",), "a key that matches no certificate"),
+    "csr": FixtureSpec(("server.key", "server.csr"), "a server key and a CSR for localhost",
+                       lambda pki: {"server.key": pki.leaf("server").key_pem(), "server.csr": pki.csr()}),
+    "other-key": FixtureSpec(("other.key",), "a key that matches no certificate", _other_key),
     "client": FixtureSpec(
         ("client.key", "client.crt", "client.p12"),
         f"a client certificate from the test CA (PKCS#12 pass phrase {PASSPHRASE!r})",
+        _client,
     ),
-    "self-signed": FixtureSpec(("selfsigned.key", "selfsigned.crt"), "a self-signed certificate"),
-    "expired": FixtureSpec(("expired.key", "expired.crt"), "an expired certificate for localhost"),
-    "weak-key": FixtureSpec(("weak.key", "weak.crt"), "a 1024-bit RSA key and its certificate"),
+    "self-signed": FixtureSpec(("selfsigned.key", "selfsigned.crt"), "a self-signed certificate",
+                               _pair("self-signed", "selfsigned")),
+    "expired": FixtureSpec(("expired.key", "expired.crt"), "an expired certificate for localhost",
+                           _pair("expired", "expired")),
+    "weak-key": FixtureSpec(("weak.key", "weak.crt"), "a 1024-bit RSA key and its certificate",
+                            _pair("weak", "weak")),
 }
-
-
-def _contents(name: str, pki: Pki) -> dict[str, bytes]:
-    """File name -> bytes for fixture ``name`` (what :data:`FIXTURES` lists, in that order)."""
-    if name == "ca":
-        return {"ca.crt": pki.root.cert_pem()}
-    if name == "ca-key":
-        return {"ca.crt": pki.root.cert_pem(), "ca.key": pki.root.key_pem()}
-    if name == "intermediate":
-        return {"intermediate.crt": pki.intermediate.cert_pem()}
-    if name == "server":
-        leaf = pki.leaf("server")
-        return {
-            "server.key": leaf.key_pem(),
-            "server.crt": leaf.cert_pem(),
-            "chain.crt": leaf.chain_pem(),
-            "fullchain.crt": leaf.fullchain_pem(),
-        }
-    if name == "encrypted-key":
-        # Same key and certificate as "server": stripping the pass phrase gives server.key back.
-        leaf = pki.leaf("server")
-        return {"server.key": leaf.key_pem(PASSPHRASE), "server.crt": leaf.cert_pem()}
-    if name == "csr":
-        return {"server.key": pki.leaf("server").key_pem(), "server.csr": pki.csr()}
-    if name == "other-key":
-        # A pooled key no certificate of the PKI is made for.
-        from cryptography.hazmat.primitives import serialization
-
-        key = pki.key("other")
-        return {
-            "other.key": key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        }
-    if name == "client":
-        leaf = pki.leaf("client")
-        return {
-            "client.key": leaf.key_pem(),
-            "client.crt": leaf.cert_pem(),
-            "client.p12": leaf.pkcs12(PASSPHRASE, [pki.root.cert]),
-        }
-    if name == "self-signed":
-        leaf = pki.leaf("self-signed")
-        return {"selfsigned.key": leaf.key_pem(), "selfsigned.crt": leaf.cert_pem()}
-    if name == "expired":
-        leaf = pki.leaf("expired")
-        return {"expired.key": leaf.key_pem(), "expired.crt": leaf.cert_pem()}
-    if name == "weak-key":
-        leaf = pki.leaf("weak")
-        return {"weak.key": leaf.key_pem(), "weak.crt": leaf.cert_pem()}
-    raise KeyError(name)
 
 
 def materialize(names: Iterable[str], dest: Path, pki: Pki) -> list[Path]:
@@ -121,7 +119,7 @@ def materialize(names: Iterable[str], dest: Path, pki: Pki) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name in names:
-        files = pki.cached(f"fixture:{name}", partial(_contents, name, pki))
+        files = pki.cached(f"fixture:{name}", partial(FIXTURES[name].make, pki))
         for fname in FIXTURES[name].files:
             path = dest / fname
             _write(path, files[fname])

@@ -1,6 +1,8 @@
 """Plain-text views for the terminal: verification failures, summaries, one entry.
 
-The CLI only prints these; keeping them here lets every integration say the same thing.
+The CLI, the MkDocs plugin and the pytest plugin only print these, so each failure is
+worded one way everywhere: ``path:line: entry 'id', command N FAILED: command`` and
+then, indented, why (:attr:`faqkb.results.CommandResult.why`).
 """
 
 from __future__ import annotations
@@ -8,29 +10,49 @@ from __future__ import annotations
 from typing import Any
 
 from faqkb import placeholders
-from faqkb.model import Entry, KnowledgeBase
-from faqkb.results import CommandResult
+from faqkb.model import Command, Entry, KnowledgeBase
+from faqkb.results import CommandResult, EntryResult, Status
 
-_MARKS = {"passed": "ok", "failed": "FAILED", "unverified": "NOT RUN", "cached": "cached"}
+_MARKS = {Status.PASSED: "ok", Status.FAILED: "FAILED", Status.UNVERIFIED: "NOT RUN",
+          Status.CACHED: "cached"}
 
 
 def _indent(text: str, prefix: str) -> str:
     return prefix + text.replace("\n", "\n" + prefix)
 
 
-def failure_lines(kb: KnowledgeBase, results: dict[str, Any]) -> list[str]:
-    """``path:line: entry 'id', command N FAILED: cmd`` and the reasons, for each bad command."""
+def first_line_as_shown(cmd: Command) -> str:
+    """The first line of a command as the page shows it (how a report names the command)."""
+    return placeholders.for_page(cmd.run).splitlines()[0]
+
+
+def failure_head(entry: Entry, c: CommandResult) -> str:
+    """``path:line: entry 'id', command N FAILED: command``: where the failing command is."""
+    cmd = entry.commands[c.index]
+    return (f"{entry.path}:{cmd.line}: entry {entry.id!r}, command {c.index + 1} "
+            f"{c.status.upper()}: {first_line_as_shown(cmd)}")
+
+
+def failure_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
+    """The head of each command that is not ok, each reason indented under it."""
     out: list[str] = []
     for entry_id, er in results.items():
         entry = kb.entries[entry_id]
         for c in er.commands:
-            if c.ok:
-                continue
-            cmd = entry.commands[c.index]
-            first = placeholders.for_page(cmd.run).splitlines()[0]
-            out.append(f"{entry.path}:{cmd.line}: entry {entry_id!r}, command {c.index + 1} "
-                       f"{c.status.upper()}: {first}")
-            out += [_indent(f, "    ") for f in (c.failures or [c.reason])]
+            if not c.ok:
+                out.append(failure_head(entry, c))
+                out += [_indent(why, "    ") for why in c.why]
+    return out
+
+
+def warning_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
+    """One message per command that is not ok (a MkDocs warning each), worded as
+    :func:`failure_lines` words it."""
+    out = []
+    for entry_id, er in sorted(results.items()):
+        entry = kb.entries[entry_id]
+        out += ["\n".join([failure_head(entry, c), *(_indent(w, "    ") for w in c.why)])
+                for c in er.commands if not c.ok]
     return out
 
 
@@ -44,8 +66,8 @@ def summary_line(totals: dict[str, Any]) -> str:
 def command_block(entry: Entry, index: int, res: CommandResult) -> tuple[str, str, str, list[str]]:
     """What `faqkb try` shows for one command: the command, its output, a status, the failures."""
     cmd = entry.commands[index]
-    status = f"[{_MARKS.get(res.status, res.status)}, exit {res.exit_code}, {res.seconds:.2f} s]"
-    reasons = [_indent(f, "  ") for f in (res.failures or ([res.reason] if res.reason else []))]
+    status = f"[{_MARKS[res.status]}, exit {res.exit_code}, {res.seconds:.2f} s]"
+    reasons = [_indent(f, "  ") for f in res.why]
     return f"$ {placeholders.for_page(cmd.run)}", res.combined.rstrip(), status, reasons
 
 

@@ -8,14 +8,6 @@ from pathlib import Path
 from faqkb.model import Expect
 from faqkb.run.shell import ProcessResult
 
-TAIL_LINES = 8
-
-
-def tail(text: str, n: int = TAIL_LINES) -> str:
-    """The last ``n`` non-empty lines of ``text``, for failure reports."""
-    lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
-    return "\n".join(lines[-n:])
-
 
 def _search(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.MULTILINE) is not None

@@ -13,19 +13,20 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
-import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from faqkb._util import SYSTEM_PATH
+from faqkb.model import DEFAULT_TIMEOUT
 from faqkb.proc import spawn
+from faqkb.proc.liveness import kill_group
 
 SHELL = ("/bin/bash", "--noprofile", "--norc", "-o", "pipefail", "-c")
 MAX_CAPTURE = 1 << 20  # per stream; a runaway command must not eat the build's memory
 _GRACE = 0.2  # seconds to drain pipes after the command exits (background children may hold them)
-BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass
@@ -47,7 +48,7 @@ def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str,
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
     env = {
-        "PATH": BASE_PATH,
+        "PATH": SYSTEM_PATH,
         "HOME": str(home),
         "TMPDIR": str(tmp),
         "LANG": "C.UTF-8",
@@ -64,24 +65,13 @@ def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str,
     return env
 
 
-def kill_group(pid: int) -> None:
-    """SIGTERM then SIGKILL a whole process group; silently done if it is already gone."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        if sig == signal.SIGTERM:
-            time.sleep(0.05)
-
-
 def run(
     command: str,
     cwd: Path,
     env: dict[str, str],
     *,
     stdin: str | None = None,
-    timeout: float = 30.0,
+    timeout: float = DEFAULT_TIMEOUT,
     cancel: threading.Event | None = None,
 ) -> ProcessResult:
     """Run ``command`` with bash in ``cwd``; never raises for the command's own failures.

@@ -16,24 +16,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SNI_NAMES
+from faqkb.tlsserver.scenarios import SCENARIOS, Scenario
 
 if TYPE_CHECKING:
     from faqkb.pki.authority import Issued, Pki
-
-#: Leaf used by each TLS scenario, and whether the server sends its chain after it.
-_LEAVES: dict[str, tuple[str, bool]] = {
-    "default": ("server", True),
-    "self-signed": ("self-signed", False),
-    "expired": ("expired", False),
-    "wrong-host": ("wrong-host", True),
-    "untrusted-root": ("untrusted", True),
-    "incomplete-chain": ("server", False),  # the SSLCertificateChainFile that was forgotten
-    "client-cert-required": ("server", True),
-    "no-shared-cipher": ("server", True),
-    "tls12-only": ("server", True),
-}
-
 
 class ScenarioContexts:
     """The server-side TLS contexts of one reference server, made on first use and kept.
@@ -65,11 +51,13 @@ class ScenarioContexts:
         """The leaf certificate ``ctx`` serves (for SNI: the context the client's name chose)."""
         return self._leaves[id(ctx)]
 
-    def _make(self, scenario: str) -> ssl.SSLContext:
-        if scenario == "sni":
-            contexts = {n: self._new("server" if n == "localhost" else f"host:{n}", True)
-                        for n in SNI_NAMES}
-            default = contexts[SNI_NAMES[0]]
+    def _make(self, name: str) -> ssl.SSLContext:
+        scenario: Scenario = SCENARIOS[name]
+        if scenario.sni_names:
+            first = scenario.sni_names[0]
+            contexts = {n: self._new(scenario.leaf if n == first else f"host:{n}", scenario.send_chain)
+                        for n in scenario.sni_names}
+            default = contexts[first]
 
             def pick(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
                      ctx: ssl.SSLContext) -> None:
@@ -79,20 +67,15 @@ class ScenarioContexts:
 
             default.sni_callback = pick
             return default
-        leaf, send_chain = _LEAVES[scenario]
-        # untrusted-root sends its root too: clients then say "self-signed certificate in
-        # certificate chain", the message people paste.
-        extra = self.pki.untrusted_root.cert_pem() if scenario == "untrusted-root" else b""
-        ctx = self._new(leaf, send_chain, extra=extra)
-        if scenario == "client-cert-required":
+        extra = self.pki.untrusted_root.cert_pem() if scenario.send_untrusted_root else b""
+        ctx = self._new(scenario.leaf, scenario.send_chain, extra=extra)
+        if scenario.require_client_cert:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(cafile=str(self.pki.cafile))
-        elif scenario == "no-shared-cipher":
-            # TLS 1.3 suites cannot be restricted from Python, so cap at 1.2.
+        if scenario.max_tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-            ctx.set_ciphers(NO_SHARED_CIPHER_CIPHER)
-        elif scenario == "tls12-only":
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if scenario.ciphers:
+            ctx.set_ciphers(scenario.ciphers)
         return ctx
 
     def _new(self, leaf_name: str, send_chain: bool, extra: bytes = b"") -> ssl.SSLContext:

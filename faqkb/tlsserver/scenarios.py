@@ -1,22 +1,15 @@
-"""Names of the reference server's scenarios (cheap to import: no ssl, no cryptography)."""
+"""The reference server's scenarios: one registry saying what each one is and how it is made.
+
+Cheap to import (no ssl, no cryptography): the loader checks names against it, the runner
+and the page renderer ask whether a scenario speaks TLS, and :mod:`faqkb.tlsserver.contexts`
+builds each scenario's TLS context from nothing but its :class:`Scenario` record.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCENARIOS: dict[str, str] = {
-    "default": "a full chain from the test CA, names localhost and 127.0.0.1",
-    "self-signed": "a self-signed certificate",
-    "expired": "a certificate whose validity ended",
-    "wrong-host": "a valid certificate for another name (wrong.example)",
-    "untrusted-root": "a chain to a root the client does not trust",
-    "incomplete-chain": "the leaf without its intermediate",
-    "client-cert-required": "asks for and requires a client certificate from the test CA",
-    "no-shared-cipher": "a cipher list that shares nothing with a default client",
-    "tls12-only": "TLS 1.2 at most",
-    "sni": "several names on one address, chosen by SNI",
-    "plain-http": "plain HTTP, no TLS",
-}
+from faqkb import placeholders
 
 #: The one cipher the ``no-shared-cipher`` scenario accepts (TLS 1.2 at most). OpenSSL 3 leaves
 #: it out of ``DEFAULT`` but allows it at security level 2, so a default client shares nothing
@@ -29,39 +22,63 @@ SNI_NAMES: tuple[str, ...] = ("localhost", "www.example.com", "shop.example.com"
 
 
 @dataclass(frozen=True)
-class ScenarioInfo:
-    """How one scenario behaves, for entry authors and the runner."""
+class Scenario:
+    """One scenario: what a reader is told, and what the server does on its port."""
 
-    tls: bool
-    names: tuple[str, ...]
-    client_sees: str
+    name: str
+    description: str
+    #: False: plain HTTP on the port, no TLS at all.
+    tls: bool = True
+    #: The test PKI's leaf the server presents (see :class:`faqkb.pki.authority.Pki`).
+    leaf: str = "server"
+    #: Send the intermediate after the leaf (False: the forgotten SSLCertificateChainFile).
+    send_chain: bool = True
+    #: Also send the untrusted root, so clients say "self-signed certificate in certificate chain".
+    send_untrusted_root: bool = False
+    #: Speak TLS 1.2 at most.
+    max_tls12: bool = False
+    #: The server's cipher list (None: OpenSSL's DEFAULT, as httpd without SSLCipherSuite).
+    ciphers: str | None = None
+    #: Ask for, and require, a client certificate from the test CA.
+    require_client_cert: bool = False
+    #: Name-based virtual hosts chosen by SNI: the first gets ``leaf``, each other name its own.
+    sni_names: tuple[str, ...] = ()
+
+    @property
+    def scheme(self) -> str:
+        """``https``, or ``http`` for a plain scenario."""
+        return "https" if self.tls else "http"
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """What the page shows for each placeholder of a command talking to this scenario."""
+        return placeholders.NAMES if self.tls else placeholders.PLAIN_HTTP_NAMES
 
 
-SCENARIO_INFO: dict[str, ScenarioInfo] = {
-    "default": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                            "leaf + intermediate; verifies against ca.crt (Verify return code: 0)"),
-    "self-signed": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                                "the self-signed fixture certificate: 'self-signed certificate'"),
-    "expired": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                            "the expired fixture certificate: 'certificate has expired'"),
-    "wrong-host": ScenarioInfo(True, ("wrong.example",),
-                               "a valid chain for wrong.example: curl 'no alternative certificate "
-                               "subject name matches target host name'"),
-    "untrusted-root": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                                   "leaf + the untrusted root: 'self-signed certificate in "
-                                   "certificate chain'"),
-    "incomplete-chain": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                                     "the leaf without its intermediate: 'unable to get local "
-                                     "issuer certificate'"),
-    "client-cert-required": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                                         "without a client cert: 'alert certificate required'; "
-                                         "with the client fixture: 200"),
-    "no-shared-cipher": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                                     "handshake failure; server log 'no shared cipher'; "
-                                     f"fix: -tls1_2 -cipher {NO_SHARED_CIPHER_CIPHER}"),
-    "tls12-only": ScenarioInfo(True, ("localhost", "127.0.0.1"),
-                               "TLSv1.2; -tls1_3 fails with 'tlsv1 alert protocol version'"),
-    "sni": ScenarioInfo(True, SNI_NAMES, "the certificate of the name sent with -servername"),
-    "plain-http": ScenarioInfo(False, ("localhost",),
-                               "plain HTTP; TLS clients see 'wrong version number'"),
-}
+_ALL = (
+    Scenario("default", "a full chain from the test CA, names localhost and 127.0.0.1"),
+    Scenario("self-signed", "a self-signed certificate", leaf="self-signed", send_chain=False),
+    Scenario("expired", "a certificate whose validity ended", leaf="expired", send_chain=False),
+    Scenario("wrong-host", "a valid certificate for another name (wrong.example)", leaf="wrong-host"),
+    Scenario("untrusted-root", "a chain to a root the client does not trust", leaf="untrusted",
+             send_untrusted_root=True),
+    Scenario("incomplete-chain", "the leaf without its intermediate", send_chain=False),
+    Scenario("client-cert-required", "asks for and requires a client certificate from the test CA",
+             require_client_cert=True),
+    # TLS 1.3 suites cannot be restricted from Python, so the cipher scenario caps at 1.2.
+    Scenario("no-shared-cipher", "a cipher list that shares nothing with a default client",
+             max_tls12=True, ciphers=NO_SHARED_CIPHER_CIPHER),
+    Scenario("tls12-only", "TLS 1.2 at most", max_tls12=True),
+    Scenario("sni", "several names on one address, chosen by SNI", sni_names=SNI_NAMES),
+    Scenario("plain-http", "plain HTTP, no TLS", tls=False),
+)
+
+#: Every scenario by name, in the order ``faqkb serve-tls --list`` shows them.
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in _ALL}
+
+
+def shown_names(scenario: str | None) -> dict[str, str]:
+    """What the page shows for placeholders of a command with this scenario (httpd and none:
+    the TLS names, ``https://localhost/``)."""
+    known = SCENARIOS.get(scenario or "")
+    return known.shown if known else placeholders.NAMES

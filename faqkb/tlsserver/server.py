@@ -47,7 +47,7 @@ class Listener:
 
     Attributes: ``host`` ("localhost"), ``port``, ``scenario``, ``cafile`` (the root CA a
     client should trust: the same for every scenario, so failures show what a reader's
-    ``ca.crt`` would see), ``tls`` (False for ``plain-http``).
+    ``ca.crt`` would see), ``tls`` (False for a plain HTTP scenario).
     """
 
     host = "localhost"
@@ -57,7 +57,7 @@ class Listener:
         self.scenario = scenario
         self.port: int = sock.getsockname()[1]
         self.cafile = cafile
-        self.tls = scenario != "plain-http"
+        self.tls = SCENARIOS[scenario].tls
         #: Called with each log line as it is written (``faqkb serve-tls`` prints them).
         self.on_log: Callable[[str], None] | None = None
         self._server = server
@@ -81,7 +81,7 @@ class Listener:
 
     @property
     def url(self) -> str:
-        """``https://localhost:PORT/`` (``http://`` for plain-http)."""
+        """``https://localhost:PORT/`` (``http://`` for a plain HTTP scenario)."""
         return f"{'https' if self.tls else 'http'}://{self.address}/"
 
     # -- log ---------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ class Listener:
                 t.join(max(0.0, deadline - time.monotonic()))
         for s in (self._sock, self._wake_r, self._wake_w):
             s.close()
-        self._server._forget(self)
+        self._server.forget(self)
 
     def __enter__(self) -> Listener:
         return self
@@ -163,7 +163,7 @@ class Listener:
         self._sock.setblocking(False)
         sel.register(self._sock, selectors.EVENT_READ)
         sel.register(self._wake_r, selectors.EVENT_READ)
-        slots = self._server._slots
+        slots = self._server.slots
         try:
             while not self._closed:
                 ready = [key.fileobj for key, _ in sel.select()]
@@ -216,7 +216,7 @@ class Listener:
                 s = self._conns.pop(id(me), conn)
             with contextlib.suppress(OSError):
                 s.close()
-            self._server._slots.release()
+            self._server.slots.release()
             self._done(me)
 
     def _serve_plain(self, conn: socket.socket, peer: str) -> None:
@@ -235,7 +235,7 @@ class Listener:
         _linger(conn)
 
     def _serve_tls(self, conn: socket.socket, peer: str, me: threading.Thread) -> None:
-        tls = self._server._contexts.get(self.scenario).wrap_socket(
+        tls = self._server.contexts.get(self.scenario).wrap_socket(
             conn, server_side=True, do_handshake_on_connect=False
         )
         with self._cond:
@@ -288,7 +288,7 @@ class Listener:
             protocol=proto, cipher=name, use_bits=bits,
             alg_bits=alg_bits(tls.context, name, bits),
             resumed=tls.session_reused, session_id=(tls.session.id.hex() if tls.session else ""),
-            server_cert=self._server._contexts.leaf_for(tls.context).cert, sni=sni,
+            server_cert=self._server.contexts.leaf_for(tls.context).cert, sni=sni,
             client_cert=client_cert, library=_LIBRARY,
         )
         status, payload, line = minihttp.answer(data, self.scenario, env)
@@ -331,15 +331,13 @@ class ReferenceServer:
     def __init__(self, pki: Pki, *, timeout: float = 10.0, max_connections: int = 128) -> None:
         self.pki = pki
         self.timeout = timeout
-        self._slots = threading.BoundedSemaphore(max_connections)
+        #: One slot per connection served at once: past that, a client waits (never a thread bomb).
+        self.slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
         self._listeners: set[Listener] = set()
-        self._contexts = ScenarioContexts(pki)
+        #: The scenarios' TLS contexts, made on first lease and shared by its listeners.
+        self.contexts = ScenarioContexts(pki)
         self._stopped = False
-
-    def start(self) -> ReferenceServer:
-        """Nothing to start (listeners open on lease); kept for symmetry with :meth:`stop`."""
-        return self
 
     def lease(self, scenario: str, port: int = 0) -> Listener:
         """A fresh listener on 127.0.0.1:``port`` (0: any free port) serving ``scenario``."""
@@ -347,8 +345,8 @@ class ReferenceServer:
             raise ValueError(f"unknown scenario {scenario!r}; known: {sorted(SCENARIOS)}")
         if self._stopped:
             raise RuntimeError("the reference server was stopped")
-        if scenario != "plain-http":
-            self._contexts.get(scenario)  # make keys and certificates before accepting anyone
+        if SCENARIOS[scenario].tls:
+            self.contexts.get(scenario)  # make keys and certificates before accepting anyone
         cafile = self.pki.cafile
         sock = socket.create_server(("127.0.0.1", port), backlog=128)
         listener = Listener(self, scenario, sock, cafile)
@@ -366,13 +364,14 @@ class ReferenceServer:
             lst.close(join_timeout=max(0.05, deadline - time.monotonic()))
 
     def __enter__(self) -> ReferenceServer:
-        return self.start()
+        return self  # nothing to start: listeners open on lease
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
 
-    def _forget(self, listener: Listener) -> None:
+    def forget(self, listener: Listener) -> None:
+        """A listener closed: stop tracking it."""
         with self._lock:
             self._listeners.discard(listener)
 

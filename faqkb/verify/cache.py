@@ -2,7 +2,8 @@
 
 A result is reused only when nothing it depends on changed: the entry's commands
 and expectations, its httpd block, the fixtures and scenarios it uses, the snippet
-files it copies, the faqkb version, and the versions of openssl, curl and httpd.
+files it copies, faqkb's own code that makes a result (the runner, the servers, the
+fixtures and the PKI: :func:`code_digest`), and the versions of openssl, curl and httpd.
 Only passing results are stored: a failure is always re-run.
 """
 
@@ -10,18 +11,39 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from faqkb import __version__
+from faqkb._util import atomic_write
 from faqkb.model import Entry
 from faqkb.results import EntryResult
 
 CACHE_FORMAT = 2
+_PACKAGE = Path(__file__).resolve().parent.parent
+#: faqkb's code a result depends on: what runs commands and checks them, the servers they
+#: talk to, the files they are given, and the vocabulary in between (relative to the package).
+RESULT_CODE = ("run", "proc", "pki", "tlsserver", "httpd", "_util.py", "model.py",
+               "placeholders.py", "results.py")
+
+
+def code_digest(package: Path = _PACKAGE) -> str:
+    """A hash of the sources of :data:`RESULT_CODE` in ``package``: editing any of them
+    (in a checkout, or by upgrading faqkb) makes every result be verified again."""
+    h = hashlib.sha256(__version__.encode())
+    for name in RESULT_CODE:
+        base = package / name
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else [base]:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def _own_code() -> str:
+    return code_digest()
 
 
 def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) -> str:
@@ -35,7 +57,7 @@ def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) ->
         snippets[name] = hashlib.sha256(data).hexdigest()
     material: dict[str, Any] = {
         "format": CACHE_FORMAT,
-        "faqkb": __version__,
+        "faqkb": _own_code(),
         "tools": tools,
         "commands": [dataclasses.asdict(c) | {"line": 0} for c in entry.commands],
         "httpd": dataclasses.asdict(entry.httpd) if entry.httpd else None,
@@ -77,14 +99,4 @@ class ResultCache:
             with contextlib.suppress(OSError):
                 self._path(result.entry).unlink()
             return
-        path = self._path(result.entry)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(result.to_json(), f, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self._path(result.entry), json.dumps(result.to_json(), indent=1))

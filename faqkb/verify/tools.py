@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import subprocess
 import threading
 from collections.abc import Callable
-from typing import TypeVar
 
-T = TypeVar("T")
+from faqkb._util import SYSTEM_PATH, once
+from faqkb.proc import spawn
 
-_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+# The same PATH the commands get, so the version probed is the one that ran them.
+_ENV = {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8"}
 
 
 def _first_line(argv: list[str]) -> str:
-    from faqkb.proc import spawn
-
     try:
         out = spawn.run(argv, text=True, timeout=10, env=_ENV, start_new_session=True, cwd="/")
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return (out.stdout or out.stderr).strip().split("\n")[0]
-
-
-def once(fn: Callable[[], T]) -> Callable[[], T]:
-    """Cache a no-argument probe; concurrent first callers wait for one run, not start two."""
-    lock = threading.Lock()
-    cached = functools.cache(fn)
-
-    @functools.wraps(fn)
-    def wrapper() -> T:
-        with lock:
-            return cached()
-
-    return wrapper
+    return str(out.stdout or out.stderr).strip().split("\n")[0]
 
 
 def prefetch(*probes: Callable[[], object]) -> None:
@@ -57,8 +42,11 @@ def curl_version() -> str:
     return m.group(1) if m else ""
 
 
-def httpd_probe() -> str | None:
-    """None if Apache httpd is usable here, else why not (see :mod:`faqkb.httpd`)."""
-    from faqkb.httpd.process import httpd_available
+def tool_versions(need_httpd: bool) -> dict[str, str]:
+    """Versions that go into cache keys and the "verified with" mark."""
+    tools = {"openssl": openssl_version(), "curl": curl_version()}
+    if need_httpd:
+        from faqkb.httpd.process import httpd_version  # deferred: only when an entry uses httpd
 
-    return httpd_available()
+        tools["httpd"] = httpd_version()
+    return tools

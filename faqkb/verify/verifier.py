@@ -7,24 +7,20 @@ listeners, so entries can run side by side without seeing each other's traffic.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.project import Project
-from faqkb.results import CACHED, FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
-from faqkb.run.runner import HTTPD, RunContext, run_entry
-from faqkb.verify import tools as toolinfo
+from faqkb.results import CACHED, CommandResult, EntryResult
+from faqkb.run.runner import RunContext, run_entry
 from faqkb.verify.cache import ResultCache, entry_key
+from faqkb.verify.servers import SharedServers
+from faqkb.verify.tools import tool_versions
 
 
 @dataclass
@@ -33,25 +29,6 @@ class Report:
 
     results: dict[str, EntryResult] = field(default_factory=dict)
     seconds: float = 0.0
-
-    def records(self) -> list[dict[str, Any]]:
-        """One record per command: entry, index, status, seconds (for ``--json``)."""
-        return [
-            {"entry": er.entry, "index": c.index, "status": c.status, "seconds": c.seconds,
-             **({"failures": c.failures} if c.failures else {}),
-             **({"reason": c.reason} if c.reason else {})}
-            for er in self.results.values()
-            for c in er.commands
-        ]
-
-    def totals(self) -> dict[str, Any]:
-        """Counts per status, entries, and wall-clock seconds."""
-        counts = {s: 0 for s in (PASSED, CACHED, FAILED, UNVERIFIED)}
-        for er in self.results.values():
-            for c in er.commands:
-                counts[c.status] += 1
-        return {**counts, "commands": sum(counts.values()), "entries": len(self.results),
-                "seconds": round(self.seconds, 3)}
 
     @property
     def ok(self) -> bool:
@@ -65,61 +42,6 @@ def shard_ids(ids: list[str], spec: str) -> list[str]:
     if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
         raise ValueError("write it as K/N with 1 <= K <= N, for example 2/4")
     return sorted(ids)[int(k) - 1 :: int(n)]
-
-
-def tool_versions(need_httpd: bool) -> dict[str, str]:
-    """Versions that go into cache keys and the "verified with" mark."""
-    tools = {"openssl": toolinfo.openssl_version(), "curl": toolinfo.curl_version()}
-    if need_httpd:
-        from faqkb.httpd.process import httpd_version
-
-        tools["httpd"] = httpd_version()
-    return tools
-
-
-def _uses_httpd(entry: Entry) -> bool:
-    return entry.httpd is not None and any(c.scenario == HTTPD for c in entry.commands)
-
-
-def _tools_for(entry: Entry, tools: dict[str, str]) -> dict[str, str]:
-    return tools if _uses_httpd(entry) else {k: v for k, v in tools.items() if k != "httpd"}
-
-
-class _LazyRun(contextlib.AbstractContextManager["_LazyRun"]):
-    """Creates the PKI and reference server on first use, and tears them down at the end."""
-
-    def __init__(self) -> None:
-        self._workdir: Path | None = None
-        self._pki: Any = None
-        self._server: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def pki(self) -> Any:
-        with self._lock:
-            if self._pki is None:
-                from faqkb.pki.authority import Pki
-
-                self._workdir = Path(tempfile.mkdtemp(prefix="faqkb-run-"))
-                self._pki = Pki(self._workdir)
-            return self._pki
-
-    def lease(self, scenario: str) -> Any:
-        pki = self.pki
-        with self._lock:
-            if self._server is None:
-                from faqkb.tlsserver.server import ReferenceServer
-
-                self._server = ReferenceServer(pki)
-                self._server.start()
-            server = self._server
-        return server.lease(scenario)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.stop()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 def verify_kb(
@@ -137,13 +59,12 @@ def verify_kb(
     start = time.monotonic()
     wanted = list(only) if only is not None else sorted(kb.entries)
     entries = [kb.entries[i] for i in wanted if kb.entries[i].commands]
-    need_httpd = any(_uses_httpd(e) for e in entries)
     httpd_problem = None
-    if need_httpd:
-        from faqkb.httpd.process import httpd_available
+    if any(e.uses_httpd for e in entries):
+        from faqkb.httpd.process import httpd_available  # deferred: only when an entry uses it
 
         httpd_problem = httpd_available()
-    tools = tool_versions(need_httpd and httpd_problem is None)
+    tools = tool_versions(any(e.uses_httpd for e in entries) and httpd_problem is None)
     cache = ResultCache(project.cache_dir)
     report = Report()
     todo: list[tuple[Entry, str]] = []
@@ -156,36 +77,54 @@ def verify_kb(
             report.results[e.id] = hit
         else:
             todo.append((e, key))
-    # Longest first, so a slow entry does not start last and leave the other workers idle
-    # at the end: by last run's time. Entries never timed go first: those with a command
-    # that declares a long timeout (the author's own hint that it is slow), then those
-    # with the most commands.
-    def expected(item: tuple[Entry, str]) -> tuple[int, float, int]:
-        entry = item[0]
-        seconds = cache.previous_seconds(entry.id)
-        if seconds is None:
-            return (0, -max(c.timeout for c in entry.commands), -len(entry.commands))
-        return (1, -seconds, 0)
-
-    todo.sort(key=expected)
+    todo.sort(key=lambda item: _expected_cost(item[0], cache))
     if progress and report.results:
         progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
-    workers = max(1, jobs or os.cpu_count() or 1)
-    with _LazyRun() as lazy, ThreadPoolExecutor(max_workers=workers,
-                                                thread_name_prefix="faqkb-teardown") as reaper:
+    ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir, tools=tools,
+                     httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes, on_command=on_command)
+    for er in _run_all(todo, ctx, max(1, jobs or os.cpu_count() or 1), progress):
+        report.results[er.entry] = er
+        cache.put(er)
+    report.results = dict(sorted(report.results.items()))
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _tools_for(entry: Entry, tools: dict[str, str]) -> dict[str, str]:
+    """The tool versions an entry's results depend on (httpd only if it talks to httpd)."""
+    return tools if entry.uses_httpd else {k: v for k, v in tools.items() if k != "httpd"}
+
+
+def _expected_cost(entry: Entry, cache: ResultCache) -> tuple[int, float, int]:
+    """Sort key: longest first, so a slow entry does not start last and leave the other
+    workers idle at the end. By last run's time; entries never timed go first: those with a
+    command that declares a long timeout (the author's own hint that it is slow), then
+    those with the most commands."""
+    seconds = cache.previous_seconds(entry.id)
+    if seconds is None:
+        return (0, -max(c.timeout for c in entry.commands), -len(entry.commands))
+    return (1, -seconds, 0)
+
+
+def _unset(*_: object) -> NoReturn:
+    raise RuntimeError("set by _run_all")
+
+
+def _run_all(todo: list[tuple[Entry, str]], ctx: RunContext, workers: int,
+             progress: Callable[[str], None] | None) -> Iterator[EntryResult]:
+    """Run ``todo`` on ``workers`` threads, yielding each entry's result as it finishes."""
+    with SharedServers() as shared, ThreadPoolExecutor(max_workers=workers,
+                                                       thread_name_prefix="faqkb-teardown") as reaper:
         # Leaving this block waits for every teardown, so nothing outlives verify_kb.
-        ctx = RunContext(get_pki=lambda: lazy.pki, lease=lazy.lease, snippets_dir=kb.snippets_dir,
-                         tools=tools, httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes,
-                         on_command=on_command, defer=lambda fn: _submit(reaper, fn))
-        done = 0
+        ctx.get_pki = lambda: shared.pki
+        ctx.lease = shared.lease
+        ctx.defer = lambda fn: _submit(reaper, fn)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faqkb-verify") as pool:
             futures = {pool.submit(run_entry, e, ctx, key): e for e, key in todo}
             try:
-                for fut in as_completed(futures):
+                for done, fut in enumerate(as_completed(futures), 1):
                     er = fut.result()
-                    done += 1
-                    report.results[er.entry] = er
-                    cache.put(er)
+                    yield er
                     if progress:
                         progress(_progress_line(done, len(todo), futures[fut], er))
             except BaseException:
@@ -195,9 +134,6 @@ def verify_kb(
                 for f in futures:
                     f.cancel()
                 raise
-    report.results = dict(sorted(report.results.items()))
-    report.seconds = time.monotonic() - start
-    return report
 
 
 def _submit(pool: ThreadPoolExecutor, fn: Callable[[], None]) -> None:

@@ -1,0 +1,74 @@
+"""Small helpers several stages share: atomic writes, "did you mean", output tails, once.
+
+A leaf: imports nothing of faqkb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: The PATH every child process faqkb starts gets (never the caller's own).
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+TAIL_LINES = 8
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and a rename.
+
+    A reader (CI, a concurrent build) sees the old file or the new one, never half of
+    one; on any failure the temporary file is removed and ``path`` is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def did_you_mean(name: str, known: Iterable[str], *, show: Callable[[str], str] = repr,
+                 otherwise: str | None = None) -> str:
+    """The one wording of a hint for an unknown name: ``did you mean 'x'?``.
+
+    With no close match: ``otherwise`` if given, else the known names (or "none").
+    """
+    choices = list(dict.fromkeys(known))
+    hint = difflib.get_close_matches(name, choices, n=1)
+    if hint:
+        return f"did you mean {show(hint[0])}?"
+    if otherwise is not None:
+        return otherwise
+    return f"known: {', '.join(sorted(choices)) or 'none'}"
+
+
+def tail(text: str, n: int = TAIL_LINES) -> str:
+    """The last ``n`` non-empty lines of ``text``, for failure reports."""
+    lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
+    return "\n".join(lines[-n:])
+
+
+def once(fn: Callable[[], T]) -> Callable[[], T]:
+    """Cache a no-argument probe; concurrent first callers wait for one run, not start two."""
+    lock = threading.Lock()
+    cached = functools.cache(fn)
+
+    @functools.wraps(fn)
+    def wrapper() -> T:
+        with lock:
+            return cached()
+
+    return wrapper

@@ -1,0 +1,86 @@
+"""URLs between pages: entries and sections, ``[text](#id)`` links, and the old FAQ's anchors.
+
+One rule decides which entry answers an old anchor: an entry id is its own; any other
+old anchor belongs to the first entry, in reading order (sections in order, each in its
+own order), whose ``legacy`` carries it. The anchors on the pages and the redirect page
+both follow it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from faqkb.model import ENTRY_LINK, Entry, KnowledgeBase
+from faqkb.render.jinja import environment
+
+
+class Urls:
+    """Where generated pages and entries are, relative to the FAQ folder (Markdown links)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    @staticmethod
+    def section(section_id: str) -> str:
+        """The page of a section."""
+        return f"{section_id}.md"
+
+    def entry(self, entry_id: str) -> str:
+        """An entry: its section's page and its anchor."""
+        e = self.kb.entries[entry_id]
+        return f"{self.section(e.section)}#{e.id}"
+
+
+def link_entries(kb: KnowledgeBase, e: Entry, text: str) -> str:
+    """``[text](#other-id)`` works wherever the other entry lives: point it at its page."""
+    urls = Urls(kb)
+
+    def sub(m: re.Match[str]) -> str:
+        target = kb.entries.get(m.group(1))
+        if target is None or target.section == e.section:
+            return m.group(0)
+        return f"]({urls.entry(target.id)})"
+
+    return ENTRY_LINK.sub(sub, text)
+
+
+def legacy_targets(kb: KnowledgeBase) -> dict[str, str]:
+    """Every old anchor and entry id -> the entry that answers it (see the module's rule)."""
+    targets: dict[str, str] = {}
+    ordered = [e for sec in kb.sections for e in kb.in_section(sec.id)]
+    for e in ordered:
+        targets.setdefault(e.id, e.id)
+    for e in ordered:
+        for leg in e.legacy:
+            targets.setdefault(leg.ref, e.id)
+    return targets
+
+
+def extra_anchors(kb: KnowledgeBase) -> dict[str, str]:
+    """Old anchors that are no entry id -> the entry whose heading also carries them."""
+    return {ref: eid for ref, eid in legacy_targets(kb).items() if ref not in kb.entries}
+
+
+def legacy_redirect_page(kb: KnowledgeBase, page: str, prefix: str, directory_urls: bool) -> str:
+    """A static HTML page at ``page`` that forwards ``#old-anchor`` to today's entry (the list
+    of links works without JavaScript)."""
+    up = "../" * page.count("/")
+
+    def url(entry_id: str) -> str:
+        section = kb.entries[entry_id].section
+        path = f"{section}/" if directory_urls else f"{section}.html"
+        return f"{up}{prefix}/{path}#{entry_id}"
+
+    targets = legacy_targets(kb)
+    table = {ref: url(eid) for ref, eid in targets.items()}
+    items = "\n".join(
+        f'<li><a href="{html.escape(table[ref])}">{html.escape(kb.entries[eid].question)}</a> '
+        f"<small>(#{html.escape(ref)})</small></li>"
+        for ref, eid in targets.items()
+        if ref != eid
+    )
+    return environment().get_template("legacy.html.j2").render(
+        table=json.dumps(table, sort_keys=True), items=items, index=f"{up}{prefix}/"
+    )
