@@ -29,10 +29,12 @@ site: $(STAMP) system-deps
 
 test: $(STAMP) test-deps
 	$(BIN)/ruff check faqkb tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -n $(JOBS) -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check faqkb tests bench
+	$(BIN)/mypy
 	$(BIN)/faqkb lint docs/faq
 
 bench: $(STAMP) system-deps

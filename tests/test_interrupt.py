@@ -36,7 +36,7 @@ commands:
 @pytest.mark.skipif(httpd_available() is not None, reason=str(httpd_available()))
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_leaves_no_httpd_and_no_command(tmp_path: Path, sig: signal.Signals) -> None:
-    eid = f"slow{sig.name[3:].lower()}"  # each parameter's own sandbox name: they may run at once
+    eid = f"slow{sig.name[3:].lower()}-{os.getpid()}"  # its own sandbox name: tests run at once
     project = make_project(tmp_path, {eid: MINIMAL.format(id=eid) + BODY})
     proc = subprocess.Popen(faqkb_argv("verify"), cwd=project, env=tool_env(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -52,7 +52,7 @@ def _version_output() -> str:
                     env={"PATH": SYSTEM_PATH, "LANG": "C"}, start_new_session=True, cwd="/")
     if out.returncode != 0:
         raise HttpdError((out.stdout + out.stderr).strip())
-    return out.stdout
+    return str(out.stdout)
 
 
 def httpd_version() -> str:
@@ -117,7 +117,7 @@ class HttpdBackend(HttpdConfig):
         m = re.search(r'^PidFile: "([^"]+)"', out.stdout, re.MULTILINE)
         if m:
             self.pid_file = Path(m.group(1))
-        return out.stdout
+        return str(out.stdout)
 
     def _error(self, text: str) -> HttpdError:
         m = _ENTRY_LINE.search(text)

@@ -17,7 +17,7 @@ import pytest
 from faqkb.errors import ContentError
 from faqkb.model import SECTIONS_FILE
 
-_RESULTS = pytest.StashKey[dict[str, Any]]()
+_RESULTS = pytest.StashKey[dict[str, list[str]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -106,7 +106,7 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
     scenario = cmd.get("scenario")
     if scenario is not None and scenario not in SCENARIO_NAMES:
         problems.append(unknown(doc, (*base, "scenario"), "scenario", scenario, list(SCENARIO_NAMES)))
-    run = cmd.get("run") if isinstance(cmd.get("run"), str) else ""
+    run: str = cmd["run"] if isinstance(cmd.get("run"), str) else ""
     for name in placeholders.unknown_names(run):
         problems.append(doc.problem((*base, "run"), f"unknown placeholder {{{{ {name} }}}}; known: "
                                     + ", ".join(placeholders.NAMES)))
@@ -117,7 +117,7 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
     if scenario == HTTPD_SCENARIO and not has_httpd:
         problems.append(doc.problem((*base, "scenario"),
                                     f"scenario {HTTPD_SCENARIO!r} needs an httpd: block in the entry"))
-    expect = cmd.get("expect") if isinstance(cmd.get("expect"), dict) else {}
+    expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
     if (expect.get("server_log") or expect.get("server_log_not")) and scenario is None:
         problems.append(doc.problem((*base, "expect", "server_log"),
                                     "server_log expectations need a scenario; add scenario: to the command"))
@@ -126,7 +126,7 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
 
 def check_patterns(doc: Located, base: KeyPath, cmd: dict[str, Any]) -> list[Problem]:
     """Every expectation pattern is a valid regular expression."""
-    expect = cmd.get("expect") if isinstance(cmd.get("expect"), dict) else {}
+    expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
     problems = []
     for fld in PATTERN_FIELDS:
         for j, pattern in enumerate(_strs(expect.get(fld))):

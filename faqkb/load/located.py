@@ -126,13 +126,13 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 
-def _first_alias(text: str) -> yaml.Mark | None:
+def _first_alias(text: str) -> tuple[int, int] | None:
     """Where the first alias (``*name``) is, found before any node is built from it."""
     if not _MAYBE_ALIAS.search(text):  # cheap: an alias is `*name` after a space or [ , { : -
         return None
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            return event.start_mark
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+            return (event.start_mark.line + 1, event.start_mark.column + 1)
     return None
 
 
@@ -144,7 +144,7 @@ def load(text: str, path: str) -> Located:
         alias = _first_alias(text)
         if alias is not None:
             doc.problems.append(
-                Problem(path, *_pos(alias), "YAML aliases (*name) are not supported in entries; "
+                Problem(path, *alias, "YAML aliases (*name) are not supported in entries; "
                         "write the value out")
             )
             return doc

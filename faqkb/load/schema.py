@@ -21,7 +21,8 @@ from faqkb.load import located as yamlsrc
 def entry_schema() -> dict[str, Any]:
     """The published JSON Schema of an entry (``faqkb/schema/entry.schema.json``)."""
     text = resources.files("faqkb").joinpath("schema/entry.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -54,8 +55,8 @@ def _expected_type(schema: dict[str, Any]) -> str:
     }
     t = schema.get("type")
     if isinstance(t, list):
-        return " or ".join(names.get(x, x) for x in t)
-    return names.get(t, str(t))
+        return " or ".join(names.get(str(x), str(x)) for x in t)
+    return names.get(str(t), str(t))
 
 
 def schema_problems(doc: yamlsrc.Located) -> list[Problem]:

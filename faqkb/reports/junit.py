@@ -34,7 +34,8 @@ def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float
             if c.combined:
                 ET.SubElement(case, "system-out").text = c.combined
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def write_junit(path: Path, data: bytes) -> None:

@@ -158,6 +158,10 @@ class Listener:
         self.close()
 
     # -- serving -----------------------------------------------------------------------------
+    def closing(self) -> bool:
+        """True once :meth:`close` was called (from any thread)."""
+        return self._closed
+
     def _accept_loop(self) -> None:
         sel = selectors.DefaultSelector()
         self._sock.setblocking(False)
@@ -177,7 +181,7 @@ class Listener:
                     self._done(None)
                     continue
                 while not slots.acquire(timeout=0.1):  # bounded: wait for a free slot
-                    if self._closed:
+                    if self.closing():  # another thread's close() sets it meanwhile
                         conn.close()
                         self._done(None)
                         return
@@ -287,7 +291,7 @@ class Listener:
         env = minihttp.ssl_env(
             protocol=proto, cipher=name, use_bits=bits,
             alg_bits=alg_bits(tls.context, name, bits),
-            resumed=tls.session_reused, session_id=(tls.session.id.hex() if tls.session else ""),
+            resumed=bool(tls.session_reused), session_id=(tls.session.id.hex() if tls.session else ""),
             server_cert=self._server.contexts.leaf_for(tls.context).cert, sni=sni,
             client_cert=client_cert, library=_LIBRARY,
         )

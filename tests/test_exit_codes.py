@@ -1,0 +1,41 @@
+"""Exit statuses and messages the README promises: invalid content is 2 with positions,
+for `build` too (checked before MkDocs starts), and `new` writes nothing it should not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.kbutil import MINIMAL, make_project
+
+
+def test_build_on_invalid_content_exits_2_naming_file_and_line(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"good": MINIMAL.format(id="good"),
+                                      "bad": MINIMAL.format(id="bad") + "tags: nope\n"})
+    (project / "site").mkdir()
+    (project / "site" / "index.html").write_text("the old site\n")
+    res = faqkb(project, "build", "--no-verify")
+    assert res.returncode == 2, res.stderr
+    assert re.search(r"docs/faq/bad\.yml:8:7: tags must be a list", res.stderr), res.stderr
+    assert res.stderr.rstrip().endswith("faqkb: 1 problem found; fix them and run again.")
+    assert "mkdocs" not in res.stderr.lower() and "Traceback" not in res.stderr
+    assert (project / "site" / "index.html").read_text() == "the old site\n"
+
+
+def test_new_with_an_unknown_section_exits_2_and_writes_nothing(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path)
+    res = faqkb(project, "new", "x1", "--section", "certificate", "--question", "Why?")
+    assert res.returncode == 2
+    assert "unknown section 'certificate'" in res.stderr and "did you mean 'certificates'?" in res.stderr
+    assert not (project / "docs" / "faq" / "x1.yml").exists()
+    ok = faqkb(project, "new", "x1", "--section", "certificates", "--question", "Why?")
+    assert ok.returncode == 0, ok.stderr
+    assert (project / "docs" / "faq" / "x1.yml").is_file()
+
+
+def test_errors_carry_their_exit_status() -> None:
+    from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
+
+    assert FaqkbError("x").exit_code == EXIT_INVALID
+    assert FaqkbError("x", EXIT_FAILED).exit_code == EXIT_FAILED
+    assert ContentError([]).exit_code == EXIT_INVALID and isinstance(ContentError([]), FaqkbError)
