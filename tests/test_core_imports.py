@@ -137,7 +137,6 @@ def test_pytest_plugin_start_loads_no_yaml() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_python_m_faqkb_works() -> None:
-    out = subprocess.run([sys.executable, "-m", "faqkb", "--help"], capture_output=True, text=True,
-                         timeout=60, check=False, cwd=PACKAGE.parent)
+def test_python_m_faqkb_works(faqkb) -> None:
+    out = faqkb(PACKAGE.parent, "--help", timeout=60)  # the fixture is `python -m faqkb`
     assert out.returncode == 0 and "Usage: faqkb [OPTIONS] COMMAND" in out.stdout, out.stderr

@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from faqkb import __version__, placeholders
+from faqkb._util import replacing
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.results import EntryResult
 from faqkb.search.schema import COLUMNS, INDEX_NAME, SCHEMA_VERSION
@@ -64,33 +63,24 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
 
 def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str) -> None:
     """Write the index for ``kb`` to ``path`` atomically (a temp file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".search-", suffix=".sqlite", dir=path.parent)
-    os.close(fd)
-    try:
-        with contextlib.closing(sqlite3.connect(tmp)) as db:
-            cols = ", ".join(COLUMNS)
-            # porter: "certificates" finds "certificate"; '_' stays inside a word so
-            # SSL_ERROR_NO_CYPHER_OVERLAP is one term, as people paste it.
-            db.execute(f"CREATE VIRTUAL TABLE entries USING fts5({cols}, "
-                       "tokenize=\"porter unicode61 tokenchars '_'\")")
-            db.execute("CREATE TABLE meta (entry TEXT PRIMARY KEY, section TEXT, question TEXT, "
-                       "rid INTEGER)")
-            db.execute("CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT)")
-            for e in sorted(kb.entries.values(), key=lambda x: x.id):
-                cur = db.execute(f"INSERT INTO entries ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                                 _row(e, results.get(e.id)))
-                db.execute("INSERT INTO meta VALUES (?, ?, ?, ?)",
-                           (e.id, kb.section_of(e).title, e.question, cur.lastrowid))
-            db.executemany("INSERT INTO info VALUES (?, ?)",
-                           [("schema", SCHEMA_VERSION), ("digest", digest),
-                            ("entries", str(len(kb.entries)))])
-            db.commit()
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as tmp, contextlib.closing(sqlite3.connect(tmp)) as db:
+        cols = ", ".join(COLUMNS)
+        # porter: "certificates" finds "certificate"; '_' stays inside a word so
+        # SSL_ERROR_NO_CYPHER_OVERLAP is one term, as people paste it.
+        db.execute(f"CREATE VIRTUAL TABLE entries USING fts5({cols}, "
+                   "tokenize=\"porter unicode61 tokenchars '_'\")")
+        db.execute("CREATE TABLE meta (entry TEXT PRIMARY KEY, section TEXT, question TEXT, "
+                   "rid INTEGER)")
+        db.execute("CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT)")
+        for e in sorted(kb.entries.values(), key=lambda x: x.id):
+            cur = db.execute(f"INSERT INTO entries ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                             _row(e, results.get(e.id)))
+            db.execute("INSERT INTO meta VALUES (?, ?, ?, ?)",
+                       (e.id, kb.section_of(e).title, e.question, cur.lastrowid))
+        db.executemany("INSERT INTO info VALUES (?, ?)",
+                       [("schema", SCHEMA_VERSION), ("digest", digest),
+                        ("entries", str(len(kb.entries)))])
+        db.commit()
 
 
 def inputs_digest(faq_dir: Path, results_dir: Path) -> str:
