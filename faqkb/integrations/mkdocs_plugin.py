@@ -20,6 +20,7 @@ from mkdocs.structure.files import File, Files
 
 from faqkb.errors import ContentError, FaqkbError
 from faqkb.pipeline.builder import build
+from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project
 
 log = logging.getLogger("mkdocs.plugins.faqkb")
@@ -28,11 +29,17 @@ log = logging.getLogger("mkdocs.plugins.faqkb")
 class FaqkbConfig(Config):
     """Options of the ``faqkb`` plugin in mkdocs.yml."""
 
+    #: The entries' folder, relative to docs_dir.
     faq_dir = c.Type(str, default="faq")
+    #: Files commands may copy into their sandbox, relative to mkdocs.yml.
     snippets_dir = c.Type(str, default="snippets")
+    #: Verification results, the page memo and the search index, relative to mkdocs.yml.
     cache_dir = c.Type(str, default=".faqkb-cache")
+    #: False: render without running commands (every command says "Not verified").
     verify = c.Type(bool, default=True)
+    #: Entries verified in parallel; 0 means one per core.
     jobs = c.Type(int, default=0)
+    #: A page (e.g. ssl_faq.html) that forwards the old FAQ's anchors to today's entries.
     legacy_page = c.Optional(c.Type(str))
 
 
@@ -58,8 +65,7 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
                 files.remove(f)
         try:
             # `faqkb build` runs MkDocs in a child process and passes its options this way.
-            verify = self.config.verify and os.environ.get("FAQKB_VERIFY", "1") != "0"
-            jobs = int(os.environ.get("FAQKB_JOBS", "0")) or self.config.jobs or None
+            verify, jobs = plugin_overrides(dict(os.environ), self.config.verify, self.config.jobs)
             built = build(
                 self.project,
                 verify=verify,

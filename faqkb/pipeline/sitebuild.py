@@ -24,6 +24,16 @@ from faqkb.pipeline.builder import Built, build
 from faqkb.project import Project
 
 MKDOCS_TIMEOUT = 3600
+#: How `faqkb build` hands its own options to the faqkb plugin in the MkDocs child process
+#: (MkDocs has no command-line override for plugin options); read by :func:`plugin_overrides`.
+ENV_VERIFY = "FAQKB_VERIFY"
+ENV_JOBS = "FAQKB_JOBS"
+
+
+def plugin_overrides(environ: dict[str, str], verify: bool, jobs: int) -> tuple[bool, int | None]:
+    """The plugin's ``verify`` and ``jobs`` with what `faqkb build` asked for (it wins)."""
+    wanted_jobs = int(environ.get(ENV_JOBS, "0") or 0) or jobs or None
+    return verify and environ.get(ENV_VERIFY, "1") != "0", wanted_jobs
 
 
 @dataclass
@@ -65,9 +75,9 @@ def build_site(
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     env["NO_MKDOCS_2_WARNING"] = "1"
-    env["FAQKB_VERIFY"] = "1" if verify else "0"
+    env[ENV_VERIFY] = "1" if verify else "0"
     if jobs:
-        env["FAQKB_JOBS"] = str(jobs)
+        env[ENV_JOBS] = str(jobs)
     cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "--config-file",
            str(project.config_file), "--site-dir", str(tmp)]
     if strict:

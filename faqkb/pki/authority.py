@@ -331,25 +331,20 @@ class Pki:
             )
         is_leaf_with_names = bool(names) or client
         if is_ca and not is_leaf_with_names:
-            b = b.add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, content_commitment=False, key_encipherment=False,
-                    data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                    crl_sign=True, encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
+            b = b.add_extension(_key_usage(ca=True), critical=True)
         elif not is_ca:
-            b = b.add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, content_commitment=False, key_encipherment=True,
-                    data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                    crl_sign=False, encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
+            b = b.add_extension(_key_usage(ca=False), critical=True)
             eku = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
             b = b.add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
         if names:
             b = b.add_extension(_san(names), critical=False)
         return b.sign(signer_key, hashes.SHA256())
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    """A CA signs certificates and CRLs; a leaf signs handshakes and (RSA) enciphers keys."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=not ca,
+        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+        encipher_only=False, decipher_only=False,
+    )
