@@ -185,3 +185,15 @@ def faqkb_argv(*args: str) -> list[str]:
     """``python -m faqkb ARGS`` as an argument list, for a test that must Popen it itself
     (with ``env=tool_env(...)`` and ``start_new_session=True``, like :func:`run_faqkb`)."""
     return [*FAQKB, *args]
+
+
+def https_vhost(inside: str = "", *, head: str = "") -> str:
+    """An entry's ``httpd:`` block serving HTTPS on the reader's port 443 with the ``server``
+    fixture; ``inside`` goes into the VirtualHost, ``head`` before ``config:`` (modules, ...).
+    Every line is indented as the entry's YAML wants it."""
+    body = "".join(f"        {ln}\n" for ln in inside.splitlines())
+    return (f"httpd:\n{head}  fixtures: [server]\n  config: |\n    Listen 443\n"
+            "    <VirtualHost *:443>\n        SSLEngine on\n"
+            "        SSLCertificateFile /etc/ssl/certs/fullchain.crt\n"
+            "        SSLCertificateKeyFile /etc/ssl/private/server.key\n"
+            f"{body}    </VirtualHost>\n")

@@ -12,20 +12,11 @@ from pathlib import Path
 import pytest
 
 from faqkb.httpd.process import httpd_available
-from tests.kbutil import MINIMAL, faqkb_argv, make_project, processes_matching, tool_env
+from tests.kbutil import MINIMAL, faqkb_argv, https_vhost, make_project, processes_matching, tool_env
 
 MARK = f"faqkb-int-{os.getpid()}"
 
-BODY = f"""\
-httpd:
-  fixtures: [server]
-  config: |
-    Listen 443
-    <VirtualHost *:443>
-        SSLEngine on
-        SSLCertificateFile /etc/ssl/certs/fullchain.crt
-        SSLCertificateKeyFile /etc/ssl/private/server.key
-    </VirtualHost>
+BODY = https_vhost() + f"""\
 commands:
   - scenario: httpd
     run: bash -c 'exec -a {MARK} sleep 300'

@@ -8,25 +8,15 @@ from pathlib import Path
 import pytest
 
 from faqkb.httpd.process import httpd_available
-from tests.kbutil import MINIMAL, make_project, processes_matching
+from tests.kbutil import MINIMAL, https_vhost, make_project, processes_matching
 
 pytestmark = pytest.mark.skipif(httpd_available() is not None, reason=str(httpd_available()))
 
-ENTRY = MINIMAL.format(id="envvars") + """\
-httpd:
-  modules: [cgid]
-  fixtures: [server]
-  config: |
-    Listen 443
-    <VirtualHost *:443>
-        SSLEngine on
-        SSLCertificateFile /etc/ssl/certs/fullchain.crt
-        SSLCertificateKeyFile /etc/ssl/private/server.key
-        ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
-        <Location /cgi-bin/>
-            SSLOptions +StdEnvVars
-        </Location>
-    </VirtualHost>
+ENTRY = MINIMAL.format(id="envvars") + https_vhost("""\
+ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+<Location /cgi-bin/>
+    SSLOptions +StdEnvVars
+</Location>""", head="  modules: [cgid]\n") + """\
   files:
     /usr/lib/cgi-bin/env.cgi: |
       #!/bin/sh
