@@ -11,8 +11,8 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
-from faqkb.httpd.config import HttpdError
-from faqkb.httpd.process import HttpdBackend, httpd_available, httpd_version
+from faqkb.httpd.config import HttpdConfig, HttpdError
+from faqkb.httpd.process import HttpdProcess, httpd_available, httpd_version
 from faqkb.model import Httpd
 from tests.kbutil import processes_matching
 
@@ -66,9 +66,9 @@ def curl(run_tool):
     return _curl
 
 
-def httpd_processes(backend: HttpdBackend) -> list[str]:
+def httpd_processes(backend: HttpdProcess) -> list[str]:
     """Processes running with this backend's config (other tests' httpds do not count)."""
-    return processes_matching(str(backend.conf))
+    return processes_matching(str(backend.config.conf))
 
 
 # ------------------------------------------------------------------ rewriting (no httpd needed)
@@ -89,7 +89,7 @@ def test_rewrite_ports_and_paths_keeps_lines(sandbox: Path) -> None:
         "  Alias /mine /var/www/htmlish\n"
         "</VirtualHost>\n<VirtualHost *:80>\n</VirtualHost>"
     )
-    b = HttpdBackend(Httpd(config=config, paths=(("/opt/pki/", "pki"),)), sandbox)
+    b = HttpdConfig(Httpd(config=config, paths=(("/opt/pki/", "pki"),)), sandbox)
     out = b.rewrite(config)
     https, http = b.ports[443], b.ports[80]
     lines = out.split("\n")
@@ -117,7 +117,7 @@ def test_prepare_writes_private_config_files_and_wrappers(sandbox: Path) -> None
     spec = Httpd(config=vhost(), modules=("cgid", "mod_headers", "log_config"),
                  files=(("cgi-bin/env.cgi", CGI), ("/usr/local/bin/pp.sh", "#!/bin/sh\necho x\n"),
                         ("htdocs/note.txt", "hello")))
-    values, env = HttpdBackend(spec, sandbox).prepare()
+    values, env = HttpdProcess(spec, sandbox).prepare()
     port = values["port"]
     assert values == {"server": f"localhost:{port}", "host": "localhost", "port": port,
                       "url": f"https://localhost:{port}/"}
@@ -135,15 +135,15 @@ def test_prepare_writes_private_config_files_and_wrappers(sandbox: Path) -> None
 
 def test_prepare_refuses_what_it_cannot_serve(sandbox: Path, tmp_path: Path) -> None:
     with pytest.raises(HttpdError, match="mod_nosuch"):
-        HttpdBackend(Httpd(config="", modules=("nosuch",)), sandbox).prepare()
+        HttpdProcess(Httpd(config="", modules=("nosuch",)), sandbox).prepare()
     with pytest.raises(HttpdError, match="leaves the sandbox"):
-        HttpdBackend(Httpd(config="", files=(("../x", ""),)), sandbox).prepare()
+        HttpdProcess(Httpd(config="", files=(("../x", ""),)), sandbox).prepare()
     with pytest.raises(HttpdError, match="no known reader path"):
-        HttpdBackend(Httpd(config="", files=(("/opt/x", ""),)), sandbox).prepare()
+        HttpdProcess(Httpd(config="", files=(("/opt/x", ""),)), sandbox).prepare()
     # pytest's own tmp dirs sit under a 0700 directory nobody cannot search.
     if any(not p.stat().st_mode & 0o001 for p in tmp_path.parents):
         with pytest.raises(HttpdError, match="not searchable by others"):
-            HttpdBackend(Httpd(config=""), tmp_path).prepare()
+            HttpdProcess(Httpd(config=""), tmp_path).prepare()
 
 
 # ------------------------------------------------------------------ the real httpd
@@ -154,7 +154,7 @@ def test_version_is_2_4() -> None:
 
 @needs_httpd
 def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path, curl) -> None:
-    with HttpdBackend(Httpd(config=vhost()), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()
@@ -162,10 +162,10 @@ def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path, curl) -> None
         assert r.returncode == 0, r.stderr
         assert "It works!" in r.stdout
         assert "AH01964: Connection to child" in b.log_since(mark)
-        loaded = b.loaded_config()
+        loaded = b.config.loaded_config()
         assert f"SSLCertificateFile {sandbox}/server.crt" in loaded
         assert "/etc/ssl/certs" not in loaded
-        assert "AH00489" in b.error_log.read_text()  # "configured -- resuming normal operations"
+        assert "AH00489" in b.config.error_log.read_text()  # "configured -- resuming normal operations"
         assert httpd_processes(b)
     assert httpd_processes(b) == []
     b.stop()  # idempotent
@@ -174,7 +174,7 @@ def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path, curl) -> None
 @needs_httpd
 def test_misspelled_directive_is_httpds_own_error_on_the_readers_line(sandbox: Path) -> None:
     config = vhost().replace("SSLEngine on", "SSLEngin on")
-    b = HttpdBackend(Httpd(config=config), sandbox)
+    b = HttpdProcess(Httpd(config=config), sandbox)
     b.prepare()
     with pytest.raises(HttpdError) as err:
         b.start()
@@ -191,7 +191,7 @@ def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path, curl) -> None:
              "    <Directory /usr/lib/cgi-bin>\n        SSLOptions +StdEnvVars\n    </Directory>\n")
     spec = Httpd(config=vhost(extra), modules=("cgid",),
                  files=(("/usr/lib/cgi-bin/env.cgi", CGI),))
-    with HttpdBackend(spec, sandbox, timeout=20) as b:
+    with HttpdProcess(spec, sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         r = curl(sandbox, values["url"] + "cgi-bin/env.cgi")
@@ -204,7 +204,7 @@ def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path, curl) -> None:
 def test_no_shared_cipher_fails_and_is_logged(sandbox: Path, curl) -> None:
     extra = ("    SSLProtocol -all +TLSv1.2\n"
              "    SSLCipherSuite ECDHE-ECDSA-AES256-GCM-SHA384\n")
-    with HttpdBackend(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()
@@ -219,7 +219,7 @@ def test_no_shared_cipher_fails_and_is_logged(sandbox: Path, curl) -> None:
 @needs_httpd
 def test_vhost_error_log_is_read_too(sandbox: Path, curl) -> None:
     extra = "    ErrorLog /var/log/apache2/ssl_error_log\n"
-    with HttpdBackend(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()
@@ -231,7 +231,7 @@ def test_vhost_error_log_is_read_too(sandbox: Path, curl) -> None:
 
 @needs_httpd
 def test_plain_http_to_the_https_port(sandbox: Path, run_tool) -> None:
-    with HttpdBackend(Httpd(config=vhost()), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         r = run_tool(["curl", "-sS", "--max-time", "20", f"http://localhost:{values['port']}/"],
@@ -243,7 +243,7 @@ def test_plain_http_to_the_https_port(sandbox: Path, run_tool) -> None:
 @needs_httpd
 def test_second_plain_http_listener(sandbox: Path, run_tool) -> None:
     config = "Listen 80\n<VirtualHost *:80>\n    Redirect / https://localhost/\n</VirtualHost>\n"
-    with HttpdBackend(Httpd(config=config + vhost()), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=config + vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         r = run_tool(["curl", "-sS", "-L", "--max-time", "20", "--cacert", "ca.crt",
@@ -259,7 +259,7 @@ def test_builtin_pass_phrase_dialog_is_fed(sandbox: Path, leaf: trustme.LeafCert
     (sandbox / "server.key").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"secret")))
-    with HttpdBackend(Httpd(config=vhost(), passphrase="secret"), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config=vhost(), passphrase="secret"), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         r = curl(sandbox, values["url"])
@@ -270,7 +270,7 @@ def test_builtin_pass_phrase_dialog_is_fed(sandbox: Path, leaf: trustme.LeafCert
 @needs_httpd
 def test_key_mismatch_fails_start_with_httpds_message(sandbox: Path, ca: trustme.CA) -> None:
     ca.issue_cert("other.example").private_key_pem.write_to_path(str(sandbox / "server.key"))
-    b = HttpdBackend(Httpd(config=vhost()), sandbox, timeout=20)
+    b = HttpdProcess(Httpd(config=vhost()), sandbox, timeout=20)
     b.prepare()
     with pytest.raises(HttpdError, match=r"AH02565: Certificate and private key .* do not match"):
         b.start()
@@ -291,7 +291,7 @@ def exec_dialog_spec(sandbox: Path, leaf: trustme.LeafCert, helper: str) -> Http
 def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCert) -> None:
     # An exec: pass phrase helper that never answers keeps httpd in its start-up.
     spec = exec_dialog_spec(sandbox, leaf, "exec sleep 60")
-    b = HttpdBackend(spec, sandbox, timeout=1.0)
+    b = HttpdProcess(spec, sandbox, timeout=1.0)
     b.prepare()
     with pytest.raises(HttpdError, match="did not accept connections"):
         b.start()
@@ -301,7 +301,7 @@ def test_start_timeout_leaves_nothing_behind(sandbox: Path, leaf: trustme.LeafCe
 @needs_httpd
 def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert, curl) -> None:
     spec = exec_dialog_spec(sandbox, leaf, "echo secret")
-    with HttpdBackend(spec, sandbox, timeout=20) as b:
+    with HttpdProcess(spec, sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         assert "It works!" in curl(sandbox, values["url"]).stdout
@@ -309,7 +309,7 @@ def test_exec_pass_phrase_helper(sandbox: Path, leaf: trustme.LeafCert, curl) ->
 
 @needs_httpd
 def test_apachectl_started_by_a_command_is_stopped(sandbox: Path, run_tool, curl) -> None:
-    b = HttpdBackend(Httpd(config=vhost(), expect_start=False), sandbox, timeout=20)
+    b = HttpdProcess(Httpd(config=vhost(), expect_start=False), sandbox, timeout=20)
     values, env = b.prepare()
     try:
         r = run_tool(["sh", "-c", "apachectl configtest"], cwd=sandbox, timeout=30, env=env)
@@ -331,7 +331,7 @@ def test_apachectl_started_by_a_command_is_stopped(sandbox: Path, run_tool, curl
 @needs_httpd
 def test_failing_apachectl_start_shows_httpds_error(sandbox: Path, ca: trustme.CA, run_tool) -> None:
     ca.issue_cert("other.example").private_key_pem.write_to_path(str(sandbox / "server.key"))
-    with HttpdBackend(Httpd(config=vhost(), expect_start=False), sandbox) as b:
+    with HttpdProcess(Httpd(config=vhost(), expect_start=False), sandbox) as b:
         _, env = b.prepare()
         mark = b.log_mark()
         r = run_tool(["sh", "-c", "apachectl start"], cwd=sandbox, timeout=30, env=env)
@@ -354,7 +354,7 @@ def test_two_backends_in_parallel(ca: trustme.CA, leaf: trustme.LeafCert, curl) 
             ca.cert_pem.write_to_path(str(sb / "ca.crt"))
         spec = [Httpd(config=vhost(), files=(("htdocs/index.html", f"server {n}\n"),))
                 for n in (1, 2)]
-        with HttpdBackend(spec[0], boxes[0]) as one, HttpdBackend(spec[1], boxes[1]) as two:
+        with HttpdProcess(spec[0], boxes[0]) as one, HttpdProcess(spec[1], boxes[1]) as two:
             v1, _ = one.prepare()
             v2, _ = two.prepare()
             one.start()

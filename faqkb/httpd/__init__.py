@@ -7,7 +7,7 @@ never loads the process half):
   the port and path rewriting, the base config and the wrapper scripts. Its docstring is the
   reference for entry authors (which reader paths and ports become what).
 - :mod:`faqkb.httpd.process`: the process: config test, start, error logs, stop
-  (``HttpdBackend``, ``httpd_available``, ``httpd_version``).
+  (``HttpdProcess``, ``httpd_available``, ``httpd_version``).
 
 ``FAQKB_APACHE2`` (read at import) points ``APACHE2`` at another httpd binary, or at none.
 """

@@ -4,7 +4,7 @@ An entry's ``httpd:`` block (:class:`faqkb.model.Httpd`) gives the directives a 
 httpd.conf, with the paths and ports a reader uses. :class:`HttpdConfig` writes a private base
 config into the sandbox and puts the entry's text in its own file ``conf/entry.conf`` (so httpd's
 "Syntax error on line N of .../entry.conf" is the reader's line N);
-:class:`faqkb.httpd.process.HttpdBackend` then starts Debian's ``/usr/sbin/apache2`` in the
+:class:`faqkb.httpd.process.HttpdProcess` then starts Debian's ``/usr/sbin/apache2`` in the
 foreground in its own process group.
 
 This module is the configuration half: the reader-path table, the port and path rewriting, the
@@ -141,7 +141,7 @@ _ERRORLOG = re.compile(r"^\s*ErrorLog\s+\"?([^\"\s|][^\"\s]*)", re.IGNORECASE | 
 class HttpdConfig:
     """The private httpd config of one entry's sandbox; see the module docstring.
 
-    :meth:`prepare` writes it; :class:`faqkb.httpd.process.HttpdBackend` adds the process.
+    :meth:`prepare` writes it; :class:`faqkb.httpd.process.HttpdProcess` runs httpd on it.
     """
 
     def __init__(self, spec: Httpd, sandbox: Path) -> None:
@@ -155,8 +155,9 @@ class HttpdConfig:
         self.https_port = 0
         self.http_port: int | None = None
         self.listened: set[int] = set()  # live ports httpd will listen on
-        self._logs: list[Path] = [self.error_log]  # every error log the config writes
-        self._prepared = False
+        #: Every error log the config writes (the main one first).
+        self.logs: list[Path] = [self.error_log]
+        self.prepared = False
 
     def prepare(self) -> tuple[dict[str, str], dict[str, str]]:
         """Write the configs, ``files`` and wrappers; return (placeholder values, command env)."""
@@ -183,12 +184,12 @@ class HttpdConfig:
         for alias, ctl in (("apachectl", True), ("apache2ctl", True), ("httpd", False),
                            ("apache2", False)):
             self._write(sb / "bin" / alias, self._wrapper(ctl), mode=0o755)
-        self._logs = [self.error_log]
+        self.logs = [self.error_log]
         for m in _ERRORLOG.finditer(entry_text):
             path = Path(m.group(1)) if m.group(1).startswith("/") else sb / m.group(1)
-            if not m.group(1).startswith("syslog") and path not in self._logs:
-                self._logs.append(path)
-        self._prepared = True
+            if not m.group(1).startswith("syslog") and path not in self.logs:
+                self.logs.append(path)
+        self.prepared = True
         values: dict[str, str] = {}
         if 443 in self.ports:
             p = self.ports[443]
@@ -200,7 +201,7 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', SYSTEM_PATH)}", **self._apache_env()}
+        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', SYSTEM_PATH)}", **self.apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:
@@ -347,14 +348,15 @@ class HttpdConfig:
         lines.append(f'Include "{self.entry_conf}"')
         return "\n".join(lines)
 
-    def _apache_env(self) -> dict[str, str]:
+    def apache_env(self) -> dict[str, str]:
+        """The variables Debian's httpd and apachectl read, pointing into the sandbox."""
         sb = self.sandbox
         return {"APACHE_RUN_DIR": f"{sb}/run", "APACHE_LOCK_DIR": f"{sb}/run",
                 "APACHE_PID_FILE": str(self.pid_file), "APACHE_LOG_DIR": f"{sb}/logs",
                 "APACHE_RUN_USER": "nobody", "APACHE_RUN_GROUP": "nogroup"}
 
     def _wrapper(self, ctl: bool) -> str:
-        env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self._apache_env().items())
+        env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.apache_env().items())
         ctl_map = ('case "$1" in\n'
                    '  configtest) shift; set -- -t "$@" ;;\n'
                    '  start|stop|restart|graceful|graceful-stop) a=$1; shift; set -- -k "$a" "$@" ;;\n'

@@ -1,8 +1,8 @@
 """The private httpd's process: config test, start, error logs, stop.
 
-:class:`HttpdBackend` is an :class:`~faqkb.httpd.config.HttpdConfig` (the sandbox, its configs
+:class:`HttpdProcess` has an :class:`~faqkb.httpd.config.HttpdConfig` (the sandbox, its configs
 and wrappers; the sandbox layout, the reader-path table and the port rewriting are described
-there) that can also run Debian's ``/usr/sbin/apache2`` in the foreground in its own process
+there) and can run Debian's ``/usr/sbin/apache2`` in the foreground in its own process
 group, read what it logs, and stop it together with any httpd a command started in the same
 sandbox. Every backend that may have an httpd running is stopped when the interpreter exits.
 """
@@ -66,17 +66,22 @@ def httpd_version() -> str:
 _ENTRY_LINE = re.compile(r"line (\d+) of (\S*?entry\.conf)")
 
 
-class HttpdBackend(HttpdConfig):
-    """One private httpd for one entry's sandbox; see :mod:`faqkb.httpd.config`."""
+class HttpdProcess:
+    """One private httpd for one entry's sandbox, run on its :class:`HttpdConfig` (``config``;
+    the sandbox layout and the port rewriting are described in :mod:`faqkb.httpd.config`)."""
 
     def __init__(self, spec: Httpd, sandbox: Path, *, timeout: float = 30.0) -> None:
-        super().__init__(spec, sandbox)
+        self.config = HttpdConfig(spec, sandbox)
+        self.spec = spec
+        self.sandbox = self.config.sandbox
         self.timeout = timeout
+        #: Where httpd writes its pid (the config test says, in case the entry moved it).
+        self.pid_file = self.config.pid_file
         self._proc: subprocess.Popen[bytes] | None = None
         self._marks: list[dict[Path, int]] = []
 
     # ----------------------------------------------------------------- context manager
-    def __enter__(self) -> HttpdBackend:
+    def __enter__(self) -> HttpdProcess:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -89,18 +94,18 @@ class HttpdBackend(HttpdConfig):
         # From here on a command may start httpd in this sandbox: stop it at exit at the latest.
         _LIVE.add(self)
         with spawn.writing():  # its scripts are executed later (see faqkb.proc.spawn)
-            return super().prepare()
+            return self.config.prepare()
 
     # ----------------------------------------------------------------- lifecycle
     def _run_env(self) -> dict[str, str]:
-        return {"PATH": SYSTEM_PATH, "LANG": "C", **self._apache_env()}
+        return {"PATH": SYSTEM_PATH, "LANG": "C", **self.config.apache_env()}
 
     def _cmd(self, *args: str) -> list[str]:
-        return [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.conf), *args]
+        return [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.config.conf), *args]
 
     def config_test(self) -> str:
         """Run httpd's config test; return its run-time config dump, or raise HttpdError."""
-        if not self._prepared:
+        if not self.config.prepared:
             self.prepare()
         # The config test is quick but gets at least 10 s: ``timeout`` bounds the start-up
         # wait, and a tiny one (a test of that wait) must not fail the test first.
@@ -139,7 +144,7 @@ class HttpdBackend(HttpdConfig):
         if self.spec.passphrase is not None and self._proc.stdin:
             self._feed(self._proc.stdin, self.spec.passphrase)
         deadline = time.monotonic() + self.timeout
-        ports = sorted(self.listened)
+        ports = sorted(self.config.listened)
         while True:
             if self._proc.poll() is not None:
                 text = self.log_since(mark) + "\n" + startup.read_text(errors="replace")
@@ -180,14 +185,14 @@ class HttpdBackend(HttpdConfig):
     # ----------------------------------------------------------------- logs
     def log_mark(self) -> int:
         """A mark for :meth:`log_since`: what every error log holds now."""
-        self._marks.append({p: p.stat().st_size if p.exists() else 0 for p in self._logs})
+        self._marks.append({p: p.stat().st_size if p.exists() else 0 for p in self.config.logs})
         return len(self._marks) - 1
 
     def log_since(self, mark: int) -> str:
         """What httpd wrote to its error log(s) since ``mark`` (main log first)."""
         sizes = self._marks[mark] if 0 <= mark < len(self._marks) else {}
         chunks = []
-        for path in self._logs:
+        for path in self.config.logs:
             if not path.exists():
                 continue
             with open(path, "rb") as f:
@@ -226,7 +231,7 @@ class HttpdBackend(HttpdConfig):
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             return False
-        return str(self.conf).encode() in args and alive(pid)
+        return str(self.config.conf).encode() in args and alive(pid)
 
     def _pids_by_cmdline(self) -> Iterator[int]:
         for entry in os.scandir("/proc"):
@@ -270,7 +275,7 @@ def _stop_child(proc: subprocess.Popen[bytes]) -> None:
 
 #: Backends that may have an httpd running (strong references: a dropped backend is still
 #: stopped at exit).
-_LIVE: set[HttpdBackend] = set()
+_LIVE: set[HttpdProcess] = set()
 
 
 @atexit.register

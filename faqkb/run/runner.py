@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from faqkb import placeholders
 from faqkb._util import tail
 from faqkb.httpd.config import READER_PATHS, HttpdError
-from faqkb.httpd.process import HttpdBackend
+from faqkb.httpd.process import HttpdProcess
 from faqkb.model import HTTPD_SCENARIO, Command, Entry
 from faqkb.proc import spawn
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
@@ -119,7 +119,7 @@ class _EntryRun:
         self.stack = stack
         self.display = Display(box)
         self.servers: dict[str, _Server] = {}
-        self.httpd: HttpdBackend | None = None
+        self.httpd: HttpdProcess | None = None
         #: Why httpd commands cannot run (httpd missing here, or it failed to start).
         self.httpd_error: str | None = None
         # httpd starts just before the first command that talks to it, so the commands
@@ -155,7 +155,7 @@ class _EntryRun:
             return {}
         self.materialize(spec.fixtures)
         self.copy_snippets(spec.snippets)
-        self.httpd = self.stack.enter_context(HttpdBackend(spec, self.box))
+        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box))
         self.display.add_paths(_httpd_reader_paths(self.entry))
         values, env_add = self.httpd.prepare()
         self.display.add_server(values, placeholders.NAMES)
