@@ -32,13 +32,23 @@ NAMES: dict[str, str] = {
 PLAIN_HTTP_NAMES: dict[str, str] = {**NAMES, "server": "localhost:80", "port": "80",
                                     "url": "http://localhost/"}
 
-_TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?(.*?)|([a-z_]+))\s*\}\}", re.DOTALL)
-_LIVE_WITH_SPACE = re.compile(r" \{\{\s*live:.*?\}\}(?=\s|$)", re.DOTALL | re.MULTILINE)
+# The text of live:/show: may not hold another "{{" or "}}": so an unclosed "{{ live:" stops
+# each match at the next placeholder instead of rescanning to the end (linear, not quadratic).
+_BODY = r"((?:(?!\{\{|\}\}).)*?)"
+_TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?" + _BODY + r"|([a-z_]+))\s*\}\}", re.DOTALL)
+_LIVE_WITH_SPACE = re.compile(r" \{\{\s*live:(?:(?!\{\{|\}\}).)*?\}\}(?=\s|$)",
+                              re.DOTALL | re.MULTILINE)
+_OPEN_TEXT = re.compile(r"\{\{\s*(?:live|show):")
 
 
 def names_in(text: str) -> list[str]:
     """Value placeholder names used in ``text`` (for validation)."""
     return [m.group(3) for m in _TOKEN.finditer(text) if m.group(3)]
+
+
+def unclosed(text: str) -> int:
+    """How many ``{{ live:`` / ``{{ show:`` in ``text`` are never closed with ``}}``."""
+    return len(_OPEN_TEXT.findall(_TOKEN.sub("", text)))
 
 
 def unknown_names(text: str) -> list[str]:

@@ -63,6 +63,7 @@ both ``SSLPassPhraseDialog builtin`` and ``exec:`` helpers from ``files`` work.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import shlex
 import socket
@@ -117,6 +118,43 @@ def _apache_prefixes() -> list[tuple[str, str]]:
 
 
 READER_PATHS: tuple[tuple[str, str], ...] = tuple(_apache_prefixes())
+#: Sandbox entries that are links out of it (to the system's modules): nothing is written there.
+_LINKS_OUT = ("modules",)
+
+
+def safe_relative(rel: str, what: str) -> str:
+    """``rel`` as a normalised sandbox-relative path; HttpdError if it would leave the sandbox
+    (``..``, or through the ``modules`` link into the system's own module directory)."""
+    norm = posixpath.normpath(rel.strip().lstrip("/")) if rel.strip().lstrip("/") else ""
+    if norm in ("", "."):
+        return ""
+    parts = norm.split("/")
+    if parts[0] == ".." or any(len(p) > 255 for p in parts):
+        raise HttpdError(f"{what}: {rel[:80]!r} leaves the sandbox; name a place inside it")
+    if parts[0] in _LINKS_OUT:
+        raise HttpdError(f"{what}: {rel[:80]!r} is inside {parts[0]}/, which is the system's "
+                         "own module directory; write the file somewhere else")
+    return norm
+
+
+def path_table(entry_paths: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """Reader path prefixes and the sandbox directories they stand for, longest first (an
+    entry's own ``paths`` win over the built-in ones)."""
+    entry = [(p.rstrip("/"), safe_relative(rel, "httpd.paths")) for p, rel in entry_paths]
+    return sorted(entry + list(READER_PATHS), key=lambda t: -len(t[0]))
+
+
+def files_target(name: str, entry_paths: tuple[tuple[str, str], ...] = ()) -> str:
+    """Where an ``httpd.files`` name lands, relative to the sandbox; HttpdError if that is
+    outside it. Reader paths are normalised first, so ``/etc/ssl/certs/../x`` is ``/etc/ssl/x``."""
+    if not name.startswith("/"):
+        return safe_relative(name, "httpd.files")
+    norm = posixpath.normpath(name)
+    for prefix, rel in path_table(entry_paths):
+        if norm == prefix or norm.startswith(prefix + "/"):
+            return safe_relative(posixpath.join(rel, norm[len(prefix):].lstrip("/")), "httpd.files")
+    raise HttpdError(f"httpd.files: {name[:80]!r} is under no known reader path; "
+                     "use a sandbox-relative name or add it to httpd.paths")
 
 
 def _free_port() -> int:
@@ -251,8 +289,7 @@ class HttpdConfig:
         return f"{m.group(1)}://localhost:{self._port(reader)}"
 
     def _path_table(self) -> list[tuple[str, str]]:
-        entry = [(p.rstrip("/"), self._safe_rel(rel)) for p, rel in self.spec.paths]
-        return sorted(entry + list(READER_PATHS), key=lambda t: -len(t[0]))
+        return path_table(self.spec.paths)
 
     def _rewrite_paths(self, text: str) -> str:
         table = dict(reversed(self._path_table()))  # longest (and entry) prefix wins
@@ -260,21 +297,13 @@ class HttpdConfig:
         rx = re.compile(rf"(?<![\w.\-/~}}])({alt})(?=[/\s\"'>()]|$)", re.MULTILINE)
         return rx.sub(lambda m: str(self.sandbox / table[m.group(1)]).rstrip("/"), text)
 
-    def _safe_rel(self, rel: str) -> str:
-        rel = rel.strip().lstrip("/").removeprefix("./")
-        if ".." in Path(rel).parts:
-            raise HttpdError(f"httpd.paths: {rel!r} leaves the sandbox")
-        return rel
-
     def _sandbox_path(self, name: str) -> Path:
         """Where a ``files`` name lands: relative to the sandbox, or a reader path mapped."""
-        if name.startswith("/"):
-            for prefix, rel in self._path_table():
-                if name == prefix or name.startswith(prefix + "/"):
-                    return self.sandbox / rel / name[len(prefix):].lstrip("/")
-            raise HttpdError(f"httpd.files: {name!r} is under no known reader path; "
-                             "use a sandbox-relative name or add it to httpd.paths")
-        return self.sandbox / self._safe_rel(name)
+        path = self.sandbox / files_target(name, self.spec.paths)
+        # A directory a fixture or an earlier file made into a link must not lead out either.
+        if not path.parent.resolve().is_relative_to(self.sandbox):
+            raise HttpdError(f"httpd.files: {name[:80]!r} leads out of the sandbox through a link")
+        return path
 
     def _write_file(self, name: str, content: str) -> None:
         path = self._sandbox_path(name)

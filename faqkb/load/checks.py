@@ -7,7 +7,10 @@ Each check looks only at values of the right type: the schema layer reports wron
 
 from __future__ import annotations
 
+import posixpath
 import re
+import re._constants as _sre_constants  # type: ignore[import-not-found]
+import re._parser as _sre_parser  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from typing import Any
 from faqkb import placeholders
 from faqkb._util import did_you_mean
 from faqkb.errors import Problem
+from faqkb.httpd.config import HttpdError, files_target, safe_relative
 from faqkb.load.located import KeyPath, Located
 from faqkb.model import ENTRY_LINK, HTTPD_SCENARIO, TAGS_FILE, Entry, Section
 from faqkb.pki.fixtures import FIXTURES
@@ -23,6 +27,8 @@ from faqkb.tlsserver.scenarios import SCENARIOS
 PATTERN_FIELDS = ("stdout", "stderr", "output", "stdout_not", "stderr_not", "output_not",
                   "server_log", "server_log_not")
 SCENARIO_NAMES = (*SCENARIOS, HTTPD_SCENARIO)
+#: A command is one argument of bash -c: the kernel takes at most 128 KiB (MAX_ARG_STRLEN).
+MAX_RUN_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,29 @@ def check_entry(doc: Located, path: Path, reg: Registries, *, trusted: bool = Fa
                 problems += check_patterns(doc, ("commands", i), cmd)
     if isinstance(d.get("httpd"), dict):
         problems += check_files(doc, ("httpd",), d["httpd"], reg)
+        problems += check_httpd_paths(doc, d["httpd"])
+    return problems
+
+
+def check_httpd_paths(doc: Located, httpd: dict[str, Any]) -> list[Problem]:
+    """Every place the httpd block writes to stays inside the sandbox (as the runner maps it)."""
+    problems = []
+    paths: dict[str, Any] = httpd["paths"] if isinstance(httpd.get("paths"), dict) else {}
+    good: list[tuple[str, str]] = []
+    for reader, rel in paths.items():
+        if not isinstance(rel, str):
+            continue
+        try:
+            safe_relative(rel, "httpd.paths")
+            good.append((reader, rel))
+        except HttpdError as exc:
+            problems.append(doc.problem(("httpd", "paths", reader), f"{exc}"))
+    files: dict[str, Any] = httpd["files"] if isinstance(httpd.get("files"), dict) else {}
+    for name in files:
+        try:
+            files_target(name, tuple(good))
+        except HttpdError as exc:
+            problems.append(doc.problem(("httpd", "files", name), f"{exc}", key=True))
     return problems
 
 
@@ -93,10 +122,28 @@ def check_files(doc: Located, base: KeyPath, block: dict[str, Any], reg: Registr
                                             f"{name!r} both write {f}; use only one"))
             seen[f] = name
     for j, name in enumerate(_strs(block.get("snippets"))):
-        if reg.snippets_dir is None or not (reg.snippets_dir / name).is_file():
-            where = reg.snippets_dir if reg.snippets_dir else "the snippets folder"
-            problems.append(doc.problem((*base, "snippets", j), f"snippet {name!r} not found in {where}"))
+        why = _snippet_problem(name, reg.snippets_dir)
+        if why:
+            problems.append(doc.problem((*base, "snippets", j), why))
     return problems
+
+
+def _snippet_problem(name: str, snippets_dir: Path | None) -> str | None:
+    """Why ``name`` is no snippet a command may copy into its sandbox, or None."""
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    norm = posixpath.normpath(name) if name else ""
+    if (not name or name.startswith("/") or norm != name.rstrip("/") or norm.split("/")[0] == ".."
+            or any(len(part) > 255 for part in norm.split("/"))):
+        return (f"snippet {shown!r} must be a plain relative path inside the snippets folder "
+                "(no leading /, no .., at most 255 characters a part)")
+    where = snippets_dir if snippets_dir else "the snippets folder"
+    try:
+        path = (snippets_dir / name) if snippets_dir else None
+        ok = (path is not None and snippets_dir is not None and path.is_file()
+              and path.resolve().is_relative_to(snippets_dir.resolve()))
+    except OSError:
+        ok = False
+    return None if ok else f"snippet {shown!r} not found in {where}"
 
 
 def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registries, *,
@@ -104,9 +151,20 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
     """A command's files, scenario and placeholders fit together."""
     problems = check_files(doc, base, cmd, reg)
     scenario = cmd.get("scenario")
+    if not isinstance(scenario, str):  # a wrong type is the schema's to report
+        scenario = None
     if scenario is not None and scenario not in SCENARIO_NAMES:
         problems.append(unknown(doc, (*base, "scenario"), "scenario", scenario, list(SCENARIO_NAMES)))
     run: str = cmd["run"] if isinstance(cmd.get("run"), str) else ""
+    if "\0" in run:
+        problems.append(doc.problem((*base, "run"), "run contains a NUL character, which no shell "
+                                    "command can hold; remove it (printf '\\0' writes one)"))
+    if len(run.encode("utf-8", "replace")) > MAX_RUN_BYTES:
+        problems.append(doc.problem((*base, "run"), f"run is longer than {MAX_RUN_BYTES} bytes; "
+                                    "put a long script in snippets/ and run that"))
+    if placeholders.unclosed(run):
+        problems.append(doc.problem((*base, "run"), "a {{ live: or {{ show: placeholder is never "
+                                    "closed; end it with }}"))
     for name in placeholders.unknown_names(run):
         problems.append(doc.problem((*base, "run"), f"unknown placeholder {{{{ {name} }}}}; known: "
                                     + ", ".join(placeholders.NAMES)))
@@ -134,8 +192,40 @@ def check_patterns(doc: Located, base: KeyPath, cmd: dict[str, Any]) -> list[Pro
                 re.compile(pattern)
             except re.error as exc:
                 problems.append(doc.problem((*base, "expect", fld, j), f"invalid regular expression "
-                                            f"{pattern!r}: {exc}; escape it or fix it"))
+                                            f"{pattern[:80]!r}: {exc}; escape it or fix it"))
+                continue
+            if nested_repeat(pattern):
+                problems.append(doc.problem((*base, "expect", fld, j), f"regular expression "
+                                            f"{pattern[:80]!r} repeats a repeat, like (a+)+, which can "
+                                            "take exponential time on a non-match; simplify it"))
     return problems
+
+
+def nested_repeat(pattern: str) -> bool:
+    """True when ``pattern`` has an unbounded repeat inside another (``(a+)+``, ``(a*)*``): the
+    shape that makes backtracking exponential on output that almost matches."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except Exception:  # an internal parser: when in doubt, the compile check above decides
+        return False
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT):
+                unbounded = av[1] == _sre_constants.MAXREPEAT or av[1] > 100
+                if unbounded and inside:
+                    return True
+                if walk(av[2], inside or unbounded):
+                    return True
+            elif op in (_sre_constants.SUBPATTERN,):
+                if walk(av[-1], inside):
+                    return True
+            elif op == _sre_constants.BRANCH:
+                if any(walk(alt, inside) for alt in av[1]):
+                    return True
+        return False
+
+    return walk(parsed, False)
 
 
 def check_links(entry: Entry, known: list[str]) -> list[Problem]:

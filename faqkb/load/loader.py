@@ -45,10 +45,10 @@ def _entry_files(faq_dir: Path) -> list[Path]:
 
 def _read_entry(path: Path, reg: Registries, memo: SchemaMemo, out: _Loaded) -> None:
     """Read, validate and check one entry file; add the entry (if valid) and its problems."""
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        out.problems.append(Problem(str(path), 1, 1, f"not UTF-8 text ({exc.reason}); re-save as UTF-8"))
+    text, unreadable = located.read_source(path)
+    if text is None:
+        assert unreadable is not None
+        out.problems.append(unreadable)
         return
     doc = located.load(text, str(path))
     out.problems.extend(doc.problems)

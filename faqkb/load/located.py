@@ -10,8 +10,11 @@ kept so later checks can point at the exact line and column.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,6 +33,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 _MAX_NODES = 100_000
+#: The largest entry or side file read (the biggest shipped entry is under 10 KB).
+MAX_FILE_BYTES = 256 * 1024
 
 
 @dataclass
@@ -65,6 +70,12 @@ def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+def position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of character ``offset`` in ``text``."""
+    offset = max(0, min(offset, len(text)))
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
 class _Builder:
     def __init__(self, doc: Located, loader: Any) -> None:
         self.doc = doc
@@ -84,7 +95,15 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
             raise _Abort(node, f"unsupported YAML tag {node.tag!r}; write a plain value instead")
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            # `!!int abc`, `!!bool maybe`, a 5,000-digit number: the tag or the implicit type
+            # says what the text cannot be.
+            kind = node.tag.rsplit(":", 1)[-1]
+            shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            raise _Abort(node, f"cannot read {shown!r} as {kind} ({type(exc).__name__}); "
+                         "quote it to make it text, or write a valid value") from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         if node.tag != "tag:yaml.org,2002:map":
@@ -162,9 +181,51 @@ def load(text: str, path: str) -> Located:
         what = " ".join(s for s in (exc.context, exc.problem) if s)
         doc.problems.append(Problem(path, line, col, f"YAML syntax error: {what}"))
         doc.data = None
-    except yaml.YAMLError as exc:  # e.g. ReaderError on control characters
+    except yaml.reader.ReaderError as exc:  # a control or NUL character: it has an offset only
+        line, col = position(text, exc.position)
+        char = exc.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        doc.problems.append(Problem(path, line, col, f"a control character ({code}) is not allowed "
+                                    "in YAML; remove it, or write it as an escape (\\x01) in a "
+                                    "double-quoted string"))
+        doc.data = None
+    except yaml.YAMLError as exc:
         doc.problems.append(Problem(path, 1, 1, f"YAML error: {exc}"))
+        doc.data = None
+    except RecursionError:  # deeply nested flow collections
+        doc.problems.append(Problem(path, 1, 1, "document is nested too deeply; flatten it"))
         doc.data = None
     finally:
         loader.dispose()
     return doc
+
+
+def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, Problem | None]:
+    """The text of a hand-written file, or why it cannot be one: not a regular file (a FIFO,
+    a device, a directory, a dangling link), larger than ``max_bytes``, or not UTF-8.
+
+    Opened without blocking and checked before reading, so ``/dev/zero`` or a FIFO named
+    ``x.yml`` can neither hang nor exhaust memory.
+    """
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, Problem(where, 1, 1, f"cannot read this file ({exc.strerror}); fix or remove it")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, Problem(where, 1, 1, "not a regular file; an entry must be a plain YAML file")
+        if st.st_size > max_bytes:
+            return None, Problem(where, 1, 1, f"file is {st.st_size} bytes, more than the "
+                                 f"{max_bytes} allowed; shorten it (long scripts go in snippets/)")
+        data = os.read(fd, max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew while we looked
+        return None, Problem(where, 1, 1, f"file is larger than {max_bytes} bytes; shorten it")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line, col = position(data[: exc.start].decode("utf-8", "replace"), exc.start)
+        return None, Problem(where, line, col, f"not UTF-8 text ({exc.reason}); re-save it as UTF-8")

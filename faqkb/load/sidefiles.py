@@ -3,6 +3,8 @@ and ``_tags.yml`` (the controlled tag vocabulary)."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +27,17 @@ def load_sections(faq_dir: Path) -> Sections:
     """Read ``_sections.yml``: every section that is well-formed, and the problems of the rest."""
     out = Sections()
     path = faq_dir / SECTIONS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         out.problems.append(
             Problem(str(path), 1, 1, "missing sections file; list sections as [{id, title}]")
         )
         return out
-    doc = located.load(path.read_text("utf-8"), str(path))
+    text, unreadable = located.read_source(path)
+    if text is None:
+        assert unreadable is not None
+        out.problems.append(unreadable)
+        return out
+    doc = located.load(text, str(path))
     out.problems.extend(doc.problems)
     if doc.problems:
         return out
@@ -42,8 +49,8 @@ def load_sections(faq_dir: Path) -> Sections:
             out.problems.append(
                 doc.problem(
                     (i,),
-                    f"section [{i}] must be a mapping of id, title, and optional intro and "
-                    "entries (a list of entry ids in reading order)",
+                    f"section [{i}] must be a mapping of id (lowercase letters, digits, dashes), "
+                    "title, and optional intro and entries (a list of entry ids in reading order)",
                 )
             )
             continue
@@ -57,10 +64,15 @@ def load_sections(faq_dir: Path) -> Sections:
     return out
 
 
+#: Section ids and tags become anchors and file names: the entry id's alphabet.
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
 def _well_formed(item: object) -> bool:
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
+        and _NAME.fullmatch(item["id"]) is not None
         and isinstance(item.get("title"), str)
         and isinstance(item.get("intro", ""), str)
         and isinstance(item.get("entries", []), list)
@@ -72,13 +84,21 @@ def _well_formed(item: object) -> bool:
 def load_tags(faq_dir: Path) -> tuple[dict[str, str] | None, list[Problem]]:
     """Read ``_tags.yml``: the vocabulary (None when there is no such file) and its problems."""
     path = faq_dir / TAGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, []
-    doc = located.load(path.read_text("utf-8"), str(path))
+    text, unreadable = located.read_source(path)
+    if text is None:
+        assert unreadable is not None
+        return None, [unreadable]
+    doc = located.load(text, str(path))
     if doc.problems:
         return None, list(doc.problems)
     if not isinstance(doc.data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in doc.data.items()
     ):
         return None, [doc.problem((), "tags file must map each tag to a one-line description")]
+    bad = [k for k in doc.data if not _NAME.fullmatch(k)]
+    if bad:
+        return None, [doc.problem((bad[0],), f"tag {bad[0][:60]!r} is not allowed: use lowercase "
+                                  "letters, digits and dashes", key=True)]
     return dict(doc.data), []

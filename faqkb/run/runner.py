@@ -157,7 +157,12 @@ class _EntryRun:
         self.copy_snippets(spec.snippets)
         self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box))
         self.display.add_paths(_httpd_reader_paths(self.entry))
-        values, env_add = self.httpd.prepare()
+        try:
+            values, env_add = self.httpd.prepare()
+        except HttpdError as exc:  # a module this machine lacks, a file it cannot place
+            self.httpd_error = self.display(str(exc))
+            self.httpd_pending = False
+            return {}
         self.display.add_server(values, placeholders.NAMES)
         self.servers[HTTPD_SCENARIO] = _Server(values, self.httpd.log_mark, self.httpd.log_since)
         self.httpd_pending = spec.expect_start
