@@ -1,19 +1,12 @@
-"""Markdown and output text for pages: escaping, fences, clipping and redacting keys."""
+"""Markdown and output text for pages: escaping, fences, clipping (keys are redacted by the
+runner, :mod:`faqkb.run.redact`, before any output becomes a result)."""
 
 from __future__ import annotations
 
 import re
 
 MAX_OUTPUT_LINES = 60
-_PRIVATE_KEY = re.compile(
-    r"(-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----\n).*?(-----END \2PRIVATE KEY-----)", re.DOTALL
-)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def redact(text: str) -> str:
-    """Replace the body of every PEM private key with a marker; keep the armour lines."""
-    return _PRIVATE_KEY.sub(r"\1[private key redacted]\n\3", text)
 
 
 def clip(text: str, limit: int = MAX_OUTPUT_LINES) -> str:

@@ -9,8 +9,9 @@ from typing import Any
 from faqkb import placeholders
 from faqkb.model import HTTPD_SCENARIO, Command, Entry, KnowledgeBase
 from faqkb.render.links import Urls, link_entries
-from faqkb.render.markdown import clip, fence, redact
+from faqkb.render.markdown import clip, fence
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult, Status
+from faqkb.run.redact import redact
 from faqkb.tlsserver.scenarios import shown_names
 
 
@@ -68,9 +69,9 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
     """The configuration a reader writes, and whether a real httpd loaded it in this build."""
     if e.httpd is None:
         return None
-    config = e.httpd.config.strip("\n")
+    config = redact(e.httpd.config.strip("\n"))
     files = [
-        {"name": name, "content": content.rstrip("\n"),
+        {"name": name, "content": redact(content.rstrip("\n")),
          "lang": "bash" if content.startswith("#!") and "sh" in content.split("\n")[0] else "text"}
         for name, content in e.httpd.files
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from faqkb._util import atomic_write
 from faqkb.model import KnowledgeBase
 from faqkb.reports.text import first_line_as_shown
 from faqkb.results import EntryResult
+from faqkb.run.redact import redact
 
 
 def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float) -> bytes:
@@ -25,17 +27,28 @@ def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float
             cmd = entry.commands[c.index]
             first = first_line_as_shown(cmd)
             case = ET.SubElement(suite, "testcase", classname=f"faqkb.{entry_id}",
-                                 name=f"command {c.index + 1}: {first}", time=f"{c.seconds:.3f}",
+                                 name=xml_text(f"command {c.index + 1}: {first}"), time=f"{c.seconds:.3f}",
                                  file=str(entry.path), line=str(cmd.line))
             if not c.ok:
                 why = c.why
-                failure = ET.SubElement(case, "failure", type=c.status, message=why[0].split("\n")[0])
-                failure.text = "\n".join(why)
+                failure = ET.SubElement(case, "failure", type=c.status,
+                                        message=xml_text(why[0].split("\n")[0]))
+                failure.text = xml_text(redact("\n".join(why)))
             if c.combined:
-                ET.SubElement(case, "system-out").text = c.combined
+                ET.SubElement(case, "system-out").text = xml_text(redact(c.combined))
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data
+
+
+# XML 1.0 allows tab, LF, CR and the rest from U+0020 on (no C0 controls, no surrogates, no
+# U+FFFE/FFFF): a colour code in a command's output must not make the report unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids shown as ``\\xNN`` (readable, and valid)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def write_junit(path: Path, data: bytes) -> None:

@@ -29,6 +29,7 @@ from faqkb.proc import spawn
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run import expectations, shell
 from faqkb.run.display import Display
+from faqkb.run.redact import redact
 from faqkb.tlsserver.scenarios import SCENARIOS, shown_names
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class _EntryRun:
         try:
             values, env_add = self.httpd.prepare()
         except HttpdError as exc:  # a module this machine lacks, a file it cannot place
-            self.httpd_error = self.display(str(exc))
+            self.httpd_error = redact(self.display(str(exc)))
             self.httpd_pending = False
             return {}
         self.display.add_server(values, placeholders.NAMES)
@@ -176,7 +177,7 @@ class _EntryRun:
         try:
             self.httpd.start()
         except HttpdError as exc:
-            self.httpd_error = self.display(str(exc))
+            self.httpd_error = redact(self.display(str(exc)))
 
     def server_for(self, scenario: str) -> _Server:
         """The server ``scenario`` names: the entry's httpd, or a leased reference listener."""
@@ -218,26 +219,27 @@ class _EntryRun:
         shown_log = show(log) if log is not None else None
         failures = expectations.check(cmd.expect, shown, self.box, shown_log)
         if failures:
-            shown_tail = tail(shown.combined)
+            shown_tail = tail(redact(shown.combined))  # before the tail cuts a key's BEGIN line off
             if shown_tail:
                 failures.append("output ends with:\n" + shown_tail)
             if shown_log and (cmd.expect.server_log or cmd.expect.server_log_not):
-                failures.append("server log:\n" + tail(shown_log))
+                failures.append("server log:\n" + tail(redact(shown_log)))
         matched_log = [
             ln for ln in (shown_log or "").splitlines()
             if any(re.search(p, ln) for p in cmd.expect.server_log)
         ][:MAX_LOG_LINES]
+        # Results feed every published view (pages, indexes, JUnit, --json): no key in them.
         return CommandResult(
             index=index,
             status=FAILED if failures else PASSED,
-            server_log="\n".join(matched_log),
+            server_log=redact("\n".join(matched_log)),
             exit_code=proc.exit_code,
-            stdout=shown.stdout,
-            stderr=shown.stderr,
-            combined=shown.combined,
+            stdout=redact(shown.stdout),
+            stderr=redact(shown.stderr),
+            combined=redact(shown.combined),
             seconds=round(proc.seconds, 3),
             timed_out=proc.timed_out,
-            failures=failures,
+            failures=[redact(f) for f in failures],
         )
 
     @staticmethod

@@ -20,6 +20,7 @@ from faqkb import __version__, placeholders
 from faqkb._util import replacing
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.results import EntryResult
+from faqkb.run.redact import redact
 from faqkb.search.schema import COLUMNS, INDEX_NAME, SCHEMA_VERSION
 
 _MD = re.compile(r"[`*_>#|]|\]\([^)]*\)")
@@ -45,8 +46,8 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
     outputs = []
     if er is not None:
         for c in er.commands:
-            text = "\n".join(c.combined.splitlines()[:_OUTPUT_LINES])
-            outputs.append(text + ("\n" + c.server_log if c.server_log else ""))
+            text = "\n".join(redact(c.combined).splitlines()[:_OUTPUT_LINES])
+            outputs.append(text + ("\n" + redact(c.server_log) if c.server_log else ""))
     output = "\n".join(outputs)[:_MAX_OUTPUT]
     columns = (
         e.question,
@@ -54,7 +55,7 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
         " ".join(e.tags),
         _plain(e.answer + "\n" + (e.then_and_now or "")),
         "\n".join(placeholders.for_page(c.run) for c in e.commands)
-        + ("\n" + e.httpd.config if e.httpd else ""),
+        + ("\n" + redact(e.httpd.config) if e.httpd else ""),
         output,
         "\n".join(f"{leg.ref} {leg.question}" for leg in e.legacy),
     )
