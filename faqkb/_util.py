@@ -9,6 +9,7 @@ import contextlib
 import difflib
 import functools
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,7 @@ T = TypeVar("T")
 #: The PATH every child process faqkb starts gets (never the caller's own).
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TAIL_LINES = 8
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @contextlib.contextmanager
@@ -61,6 +63,12 @@ def did_you_mean(name: str, known: Iterable[str], *, show: Callable[[str], str] 
     if otherwise is not None:
         return otherwise
     return f"known: {', '.join(sorted(choices)) or 'none'}"
+
+
+def printable(text: str) -> str:
+    """Control characters (ESC, NUL, ...) shown as ``\\xNN`` (newlines and tabs kept), so text
+    from an entry or a command can neither change a terminal nor vanish from a page."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def tail(text: str, n: int = TAIL_LINES) -> str:

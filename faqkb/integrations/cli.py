@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from faqkb import __version__
+from faqkb._util import printable
 from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
 from faqkb.project import Project
 
@@ -21,8 +22,15 @@ if TYPE_CHECKING:
     from faqkb.results import CommandResult
 
 
+def _say(text: str = "", *, err: bool = False, **style: object) -> None:
+    """Print text that may hold an entry's words or a command's output: control characters
+    are shown, not obeyed (no screen clearing, no window titles from a hostile entry)."""
+    shown = printable(text)
+    click.echo(click.style(shown, **style) if style else shown, err=err)  # type: ignore[arg-type]
+
+
 def _die(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    click.echo(message, err=True)
+    _say(message, err=True)
     sys.exit(code)
 
 
@@ -45,7 +53,7 @@ def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
 
 def _report_problems(exc: ContentError) -> NoReturn:
     for p in exc.problems:
-        click.echo(str(p), err=True)
+        _say(str(p), err=True)
     n = len(exc.problems)
     _die(f"faqkb: {n} problem{'s' * (n != 1)} found; fix them and run again.")
 
@@ -119,7 +127,7 @@ def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None)
     result = build_site(_project(), Path(site_dir) if site_dir else None, strict=strict,
                         verify=not no_verify, jobs=jobs, progress=lambda m: click.echo(m, err=True))
     for line in result.failures:
-        click.echo(f"WARNING: {line}", err=True)
+        _say(f"WARNING: {line}", err=True)
     click.echo(f"site built in {result.site_dir}", err=True)
 
 
@@ -136,8 +144,8 @@ def show(entry_id: str, as_json: bool) -> None:
         click.echo(json.dumps(report.entry_json(e), indent=2))
         return
     title, body = report.entry_text(e)
-    click.echo(click.style(title, bold=True))
-    click.echo(body)
+    _say(title, bold=True)
+    _say(body)
 
 
 @main.command()
@@ -185,7 +193,7 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
         from faqkb.reports.text import failure_lines, summary_line
 
         for line in failure_lines(kb, report.results):
-            click.echo(line, err=True)
+            _say(line, err=True)
         for er in report.results.values():
             if er.sandbox:
                 click.echo(f"kept the sandbox of {er.entry}: {er.sandbox}", err=True)
@@ -206,13 +214,13 @@ def try_(entry_id: str, keep: bool) -> None:
 
     def show_command(entry: Entry, index: int, res: CommandResult) -> None:
         command, output, status, reasons = command_block(entry, index, res)
-        click.echo(click.style(command, bold=True))
+        _say(command, bold=True)
         if output:
-            click.echo(output)
-        click.echo(click.style(status, fg="green" if res.ok else "red"))
+            _say(output)
+        _say(status, fg="green" if res.ok else "red")
         for line in reasons:
-            click.echo(line)
-        click.echo()
+            _say(line)
+        _say()
 
     report = verify_kb(kb, project, only=[entry_id], use_cache=False, on_command=show_command,
                        keep_sandboxes=keep, jobs=1)

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from dataclasses import asdict
 
+from faqkb._util import printable
 from faqkb.search.index import ensure_index
 from faqkb.search.query import search
 
@@ -52,5 +53,6 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
     else:
         for i, h in enumerate(hits, 1):
-            print(f"{i}. {h.question}\n   {h.section} · faqkb show {h.id}\n   {h.snippet}\n")
+            # Printed as text, never obeyed: an alias may hold escape sequences.
+            print(printable(f"{i}. {h.question}\n   {h.section} · faqkb show {h.id}\n   {h.snippet}\n"))
     return 0 if hits else 1

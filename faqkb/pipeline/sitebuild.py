@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from faqkb.errors import EXIT_FAILED, FaqkbError
 from faqkb.load.loader import load_kb
 from faqkb.pipeline.builder import Built, build
+from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project
 
 MKDOCS_TIMEOUT = 3600
@@ -44,18 +44,6 @@ class SiteResult:
     failures: list[str] = field(default_factory=list)
 
 
-def swap_in(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp`` with two renames, so readers never see a half site."""
-    old = target.with_name(target.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_site(
     project: Project,
     site_dir: Path | None = None,
@@ -71,8 +59,8 @@ def build_site(
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
     load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
     target = (site_dir or project.site_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    check_target(project, target, "the site folder")
+    tmp = new_temp(target)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     env["NO_MKDOCS_2_WARNING"] = "1"
     env[ENV_VERIFY] = "1" if verify else "0"
@@ -107,10 +95,10 @@ def render_tree(
     progress: Callable[[str], None] | None = None,
 ) -> Built:
     """Write the docs tree with the FAQ rendered to Markdown into ``out``, atomically."""
-    built = build(project, verify=verify, jobs=jobs, progress=progress)
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_target(project, out, "the output folder")
+    built = build(project, verify=verify, jobs=jobs, progress=progress)
+    tmp = new_temp(out)
     try:
         skip = project.faq_dir
 

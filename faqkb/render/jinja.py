@@ -6,7 +6,7 @@ import functools
 
 import jinja2
 
-from faqkb.render.markdown import md_inline, yaml_str
+from faqkb.render.markdown import md_inline, safe_markdown, yaml_str
 
 
 @functools.cache
@@ -20,5 +20,6 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Markdown output; values are escaped explicitly where needed
     )
     env.filters["md_inline"] = md_inline
+    env.filters["safe_markdown"] = safe_markdown
     env.filters["yaml_str"] = yaml_str
     return env

@@ -82,5 +82,12 @@ def legacy_redirect_page(kb: KnowledgeBase, page: str, prefix: str, directory_ur
         if ref != eid
     )
     return environment().get_template("legacy.html.j2").render(
-        table=json.dumps(table, sort_keys=True), items=items, index=f"{up}{prefix}/"
+        table=_script_json(table), items=items, index=html.escape(f"{up}{prefix}/")
     )
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside an HTML ``<script>``: no ``</script>``, ``<!--`` or ``&`` can
+    end or change the script, whatever an old anchor holds."""
+    text = json.dumps(data, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

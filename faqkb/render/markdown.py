@@ -5,8 +5,21 @@ from __future__ import annotations
 
 import re
 
+from faqkb._util import printable
+
 MAX_OUTPUT_LINES = 60
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+# Characters Markdown (with attr_list and tables) would act on inside a line of plain text.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|{}])")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Outside code: an HTML tag, comment or declaration (autolinks such as <https://...> are Markdown).
+_RAW_HTML = re.compile(r"<(?=[A-Za-z/!?])(?!(?:https?|ftp|mailto):)(?![^<>\s@]+@[^<>\s]+>)")
+_UNSAFE_LINK = re.compile(r"(\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?)(?:javascript|vbscript|data):",
+                          re.IGNORECASE | re.MULTILINE)
+# Code is left as written: fenced blocks, and code spans (which may wrap, but not across a
+# blank line), each closed by a run of the same length as the one that opened it.
+_CODE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]*(?P=fence)[ \t]*$"
+                   r"|(?P<ticks>`+)(?:(?!(?P=ticks)|\n[ \t]*\n).)+?(?P=ticks)",
+                   re.DOTALL | re.MULTILINE)
 
 
 def clip(text: str, limit: int = MAX_OUTPUT_LINES) -> str:
@@ -19,8 +32,33 @@ def clip(text: str, limit: int = MAX_OUTPUT_LINES) -> str:
 
 
 def md_inline(text: str) -> str:
-    """Escape text so Markdown shows it literally on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Escape plain text so Markdown shows it literally, on one line: markup characters are
+    backslash-escaped, HTML's as entities, braces too (so attr_list keeps the heading's own
+    ``{ #id }``), and control characters made visible."""
+    one_line = printable(" ".join(text.split()))
+    escaped = "".join(_HTML_SPECIAL.get(ch, ch) for ch in one_line)
+    return _MD_SPECIAL.sub(r"\\\1", escaped)
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown written by entry authors, made safe to publish: raw HTML tags outside code
+    are shown as text, and ``javascript:``/``vbscript:``/``data:`` links lose their target.
+
+    Code (fenced blocks and code spans) is left exactly as written; Markdown's own
+    autolinks (``<https://...>``) stay links.
+    """
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(_safe_prose(text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_safe_prose(text[last:]))
+    return "".join(out)
+
+
+def _safe_prose(text: str) -> str:
+    text = _UNSAFE_LINK.sub(lambda m: m.group(1) + "#unsafe-link-removed:", text)
+    return _RAW_HTML.sub("&lt;", text)
 
 
 def yaml_str(text: str) -> str:
