@@ -39,3 +39,21 @@ def test_errors_carry_their_exit_status() -> None:
     assert FaqkbError("x").exit_code == EXIT_INVALID
     assert FaqkbError("x", EXIT_FAILED).exit_code == EXIT_FAILED
     assert ContentError([]).exit_code == EXIT_INVALID and isinstance(ContentError([]), FaqkbError)
+
+
+def test_an_unwritable_cache_is_a_note_not_a_failure(tmp_path: Path, faqkb) -> None:
+    entry = MINIMAL.format(id="a") + "commands:\n  - run: echo hi\n    expect: {stdout: [hi]}\n"
+    project = make_project(tmp_path, {"a": entry})
+    (project / ".faqkb-cache").write_text("not a folder\n")  # as unwritable as a read-only disk
+    res = faqkb(project, "verify")
+    assert res.returncode == 0, res.stderr
+    assert "faqkb: note: results were not cached" in res.stderr and "Traceback" not in res.stderr
+    assert "1 passed" in res.stderr
+
+
+def test_no_color_and_a_closed_stdin_are_plain(tmp_path: Path, faqkb) -> None:
+    entry = MINIMAL.format(id="a") + "commands:\n  - run: echo hi\n"
+    project = make_project(tmp_path, {"a": entry})
+    res = faqkb(project, "try", "a", env={"NO_COLOR": "1", "TERM": "dumb"})
+    assert res.returncode == 0, res.stderr
+    assert "\x1b[" not in res.stdout and "$ echo hi" in res.stdout

@@ -6,6 +6,7 @@ Exit status: 0 success, 1 a check failed or nothing matched, 2 bad usage or inva
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -26,7 +27,9 @@ def _say(text: str = "", *, err: bool = False, **style: object) -> None:
     """Print text that may hold an entry's words or a command's output: control characters
     are shown, not obeyed (no screen clearing, no window titles from a hostile entry)."""
     shown = printable(text)
-    click.echo(click.style(shown, **style) if style else shown, err=err)  # type: ignore[arg-type]
+    plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    styled = click.style(shown, **style) if style and not plain else shown  # type: ignore[arg-type]
+    click.echo(styled, err=err, color=False if plain else None)
 
 
 def _die(message: str, code: int = EXIT_INVALID) -> NoReturn:
@@ -197,6 +200,8 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
         for er in report.results.values():
             if er.sandbox:
                 click.echo(f"kept the sandbox of {er.entry}: {er.sandbox}", err=True)
+        for note in report.notes:
+            _say(f"faqkb: note: {note}", err=True)
         click.echo(summary_line(totals(report)), err=True)
     sys.exit(0 if report.ok else EXIT_FAILED)
 
@@ -302,6 +307,9 @@ def run() -> None:
         _report_problems(exc)
     except FaqkbError as exc:  # each carries its exit status: the one place it is mapped
         _die(f"faqkb: {exc}", exc.exit_code)
+    except OSError as exc:  # a read-only checkout, a full disk: the system's reason, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        _die(f"faqkb: {exc.strerror or exc}{where}", EXIT_FAILED)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -24,6 +26,10 @@ from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project
 
 log = logging.getLogger("mkdocs.plugins.faqkb")
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class FaqkbConfig(Config):
@@ -48,6 +54,10 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Resolve the project's paths from the MkDocs config."""
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a CI cancel, `faqkb build` interrupted, faqkb itself killed) stops a
+            # running verification as Ctrl-C does: commands killed, httpds stopped, sandboxes gone.
+            signal.signal(signal.SIGTERM, _terminate_as_interrupt)
         root = Path(config.config_file_path).resolve().parent
         self.project = Project.from_settings(
             root,
@@ -78,6 +88,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             raise PluginError(str(exc)) from None
         for line in built.failures:
             log.warning(line)
+        for note in built.notes:
+            log.info(note)
         for uri, content in built.pages.items():
             existing = files.get_file_from_path(uri)
             if existing is not None:

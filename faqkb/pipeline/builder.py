@@ -20,6 +20,8 @@ class Built:
     pages: dict[str, str]
     failures: list[str] = field(default_factory=list)
     results: dict[str, EntryResult] = field(default_factory=dict)
+    #: What the user should know that did not fail the build (see ``Report.notes``).
+    notes: list[str] = field(default_factory=list)
 
 
 def build(
@@ -46,14 +48,16 @@ def build(
     kb = load_kb(project.faq_dir, project.snippets_dir,
                  schema_memo=project.cache_dir / "schema-valid.json")
     results: dict[str, EntryResult] = {}
+    notes: list[str] = []
     if verify and any(e.commands for e in kb.entries.values()):
         from faqkb.verify.verifier import verify_kb  # deferred: rendering alone needs no runner
 
-        results = verify_kb(kb, project, jobs=jobs, progress=progress).results
+        report = verify_kb(kb, project, jobs=jobs, progress=progress)
+        results, notes = report.results, report.notes
     pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix,
                                                     legacy_page=project.legacy_page,
                                                     directory_urls=project.directory_urls))
     failures = warning_lines(kb, results)
     if memo is not None and not failures:
         memo.put(pages)
-    return Built(pages, failures, results)
+    return Built(pages, failures, results, notes)

@@ -9,8 +9,11 @@ leaves the previous site untouched and no half-written folder behind.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,6 +27,9 @@ from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project
 
 MKDOCS_TIMEOUT = 3600
+#: How long an interrupted MkDocs child gets to tear down its servers and sandboxes.
+TEARDOWN_GRACE = 30.0
+_PR_SET_PDEATHSIG = 1
 #: How `faqkb build` hands its own options to the faqkb plugin in the MkDocs child process
 #: (MkDocs has no command-line override for plugin options); read by :func:`plugin_overrides`.
 ENV_VERIFY = "FAQKB_VERIFY"
@@ -42,6 +48,32 @@ class SiteResult:
 
     site_dir: Path
     failures: list[str] = field(default_factory=list)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    # If faqkb is killed outright (SIGKILL), the kernel sends MkDocs SIGTERM, which the faqkb
+    # plugin turns into a clean stop: no orphan goes on running commands and httpds.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _run_mkdocs(cmd: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Run MkDocs in its own process group; on Ctrl-C or SIGTERM, ask it to stop and wait for
+    its teardown (httpds stopped, sandboxes and the test PKI removed) before giving up on it."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True,
+                            preexec_fn=_die_with_parent)
+    try:
+        return proc.wait(timeout=MKDOCS_TIMEOUT)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=TEARDOWN_GRACE)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        raise
 
 
 def build_site(
@@ -73,14 +105,13 @@ def build_site(
     if progress:
         progress(f"building the site with MkDocs into {target} ...")
     try:
-        proc = subprocess.run(cmd, cwd=project.root, env=env, timeout=MKDOCS_TIMEOUT,
-                              start_new_session=True, check=False)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        returncode = _run_mkdocs(cmd, project.root, env)
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if proc.returncode != 0:
+    if returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise FaqkbError(f"mkdocs build failed (exit {proc.returncode}); {target} was left as it was",
+        raise FaqkbError(f"mkdocs build failed (exit {returncode}); {target} was left as it was",
                          EXIT_FAILED)
     swap_in(tmp, target)
     return SiteResult(target)

@@ -72,6 +72,8 @@ class ResultCache:
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
+        #: Why results could not be stored (a read-only checkout, a full disk), if they could not.
+        self.write_error: str | None = None
 
     def _path(self, entry_id: str) -> Path:
         return self.dir / "results" / f"{entry_id}.json"
@@ -99,4 +101,7 @@ class ResultCache:
             with contextlib.suppress(OSError):
                 self._path(result.entry).unlink()
             return
-        atomic_write(self._path(result.entry), json.dumps(result.to_json(), indent=1))
+        try:
+            atomic_write(self._path(result.entry), json.dumps(result.to_json(), indent=1))
+        except OSError as exc:  # the cache only saves time: a run never fails over it
+            self.write_error = f"{exc.strerror or exc} ({self.dir})"

@@ -29,6 +29,8 @@ class Report:
 
     results: dict[str, EntryResult] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Things the user should know that did not fail the run (e.g. the cache was not writable).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +89,9 @@ def verify_kb(
         cache.put(er)
     report.results = dict(sorted(report.results.items()))
     report.seconds = time.monotonic() - start
+    if cache.write_error:
+        report.notes.append(f"results were not cached: {cache.write_error}; the next run verifies "
+                            "them again")
     return report
 
 
