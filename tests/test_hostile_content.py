@@ -95,3 +95,14 @@ def test_search_prints_escape_sequences_as_text(tmp_path: Path, faqkb) -> None:
     res = faqkb(project, "search", "title")
     assert res.returncode == 0, res.stderr
     assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\\x1b" in res.stdout
+
+
+def test_a_long_output_line_is_clipped_on_the_page(tmp_path: Path, faqkb) -> None:
+    entry = ENTRY.split("commands:")[0].replace("x-html", "long") + (
+        "commands:\n  - run: head -c 1048576 /dev/zero | tr '\\0' x\n")
+    entry = entry.split("httpd:")[0]
+    project = make_project(tmp_path, {"long": entry})
+    res = faqkb(project, "build", timeout=300)  # quadratic highlighting would take about an hour
+    assert res.returncode == 0, res.stderr
+    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    assert "x" * 2000 + " [... 1046576 more characters]" in page and "x" * 2001 not in page

@@ -8,6 +8,7 @@ import re
 from faqkb._util import printable
 
 MAX_OUTPUT_LINES = 60
+MAX_LINE_CHARS = 2000
 # Characters Markdown (with attr_list and tables) would act on inside a line of plain text.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|{}])")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -22,9 +23,12 @@ _CODE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]*(?P=fence)[ 
                    re.DOTALL | re.MULTILINE)
 
 
-def clip(text: str, limit: int = MAX_OUTPUT_LINES) -> str:
-    """Keep the first ``limit`` lines of long output, saying how much was left out."""
-    lines = text.rstrip("\n").split("\n")
+def clip(text: str, limit: int = MAX_OUTPUT_LINES, width: int = MAX_LINE_CHARS) -> str:
+    """Keep the first ``limit`` lines of long output, and the first ``width`` characters of a
+    long line, saying how much was left out. (The page's highlighter takes time quadratic in
+    a line's length: a 1 MiB line would hold a build up for an hour.)"""
+    lines = [ln if len(ln) <= width else f"{ln[:width]} [... {len(ln) - width} more characters]"
+             for ln in text.rstrip("\n").split("\n")]
     if len(lines) <= limit:
         return "\n".join(lines)
     keep = [*lines[: limit - 5], f"[... {len(lines) - limit} lines omitted ...]", *lines[-5:]]
