@@ -76,3 +76,13 @@ def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path, 
     assert "Not verified: no Apache httpd was available in this build." in page
     strict = mkdocs(project, "build", "--strict", env=env)
     assert strict.returncode != 0
+
+
+def test_an_httpd_block_this_machine_cannot_run_fails_cleanly(tmp_path: Path, faqkb) -> None:
+    entry = MINIMAL.format(id="nomod") + (
+        "httpd:\n  modules: [nosuchmodule]\n  config: |\n    Listen 443\n"
+        "commands:\n  - run: 'true'\n    scenario: httpd\n")
+    project = make_project(tmp_path, {"nomod": entry})
+    res = faqkb(project, "verify")
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    assert "command 1 FAILED" in res.stderr and "no module 'nosuchmodule'" in res.stderr
