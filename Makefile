@@ -41,6 +41,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/search_eval.py
 	$(BIN)/python bench/mutation.py
+	$(BIN)/python bench/interrupt.py
 
 clean:
 	rm -rf site .faqkb-cache .pytest_cache
