@@ -11,6 +11,7 @@ the client sent (:func:`sni_sent`).
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -122,6 +123,12 @@ def alg_bits(ctx: ssl.SSLContext, name: str, default: int) -> int:
 def sni_sent(sock: ssl.SSLSocket) -> str | None:
     """The SNI name the client sent on ``sock``, or None (recorded during the handshake)."""
     return getattr(sock, "faqkb_sni", None)
+
+
+def hello_received(sock: socket.socket) -> bool:
+    """True once the server has read the client's whole ClientHello on ``sock`` (the SNI
+    callback, which records the name, runs for every ClientHello, with a name or without)."""
+    return hasattr(sock, "faqkb_sni")
 
 
 def _record_sni(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
