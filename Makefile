@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/search_eval.py
+	$(BIN)/python bench/server.py
 	$(BIN)/python bench/mutation.py
 	$(BIN)/python bench/interrupt.py
 

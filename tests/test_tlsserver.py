@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import resource
 import signal
 import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from faqkb.pki.fixtures import PASSPHRASE, materialize
 from faqkb.tlsserver.scenarios import NO_SHARED_CIPHER_CIPHER, SCENARIOS
-from faqkb.tlsserver.server import ReferenceServer
+from faqkb.tlsserver.server import ReferenceServer, serve
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -243,9 +247,20 @@ def test_close_notify_head_and_errors_with_python_client(lease, files):
 
     head = fetch(b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
-    assert fetch(b"GET /nope HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 404 ")
-    assert fetch(b"POST / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 405 ")
+    assert fetch(b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n").startswith(b"HTTP/1.1 404 ")
+    assert fetch(b"POST / HTTP/1.1\r\nhost:localhost\r\n\r\n").startswith(b"HTTP/1.1 405 ")
     assert fetch(b"nonsense\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    # D8: refused as httpd refuses them (and the answer reaches the client, unread rest or not).
+    assert fetch(b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400 ")  # RFC 9112: no Host
+    assert fetch(b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 ")  # 1.0 needs none
+    big = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-H: " + b"v" * 20000 + b"\r\n\r\n"
+    assert fetch(big).startswith(b"HTTP/1.1 431 ")
+    flood = b"GET / HTTP/1.1\r\nHost: localhost\r\n" + b"X-H: vvvvvvvvvvvvvvvvvvvv\r\n" * 5000
+    assert fetch(flood).startswith(b"HTTP/1.1 431 ")  # over the limit, never ended
+    long_target = b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    assert fetch(long_target).startswith(b"HTTP/1.1 414 ")
+    huge_target = b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    assert fetch(huge_target).startswith(b"HTTP/1.1 414 ")
 
 
 def test_plain_http_on_the_tls_port(lease, curl):
@@ -342,6 +357,268 @@ def test_serve_prints_one_json_line_and_stops_on_sigterm(run_tool, files):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert not Path(info["cafile"]).exists()  # the temporary PKI is gone
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stdout.close()
+
+
+# ------------------------------------------------------------------ the review's defects (D1-D11)
+# tests/test_server_load.py puts all of it under one mixed load.
+
+def _ctx(files) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(files / "ca.crt"))
+
+
+def _tls(lst, files, timeout: float = 10) -> ssl.SSLSocket:
+    """A TLS connection to ``lst`` that reports a FIN without close_notify as SSLEOFError."""
+    raw = socket.create_connection(("127.0.0.1", lst.port), timeout=timeout)
+    return _ctx(files).wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False)
+
+
+def _get(lst, files, timeout: float = 10) -> bytes:
+    with _tls(lst, files, timeout) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+
+class _Trickler(threading.Thread):
+    """A slowloris client: TLS handshake, then a request head one byte every ``every`` s
+    (``tls=False``: raw TCP, trickling garbage into the handshake). Stops by itself after
+    ``limit`` s, or when the server ends the connection (``.ended`` says after how long)."""
+
+    def __init__(self, lst, files, *, tls: bool = True, every: float = 0.2, limit: float = 8.0):
+        super().__init__(daemon=True)
+        self.lst, self.files, self.use_tls, self.every, self.limit = lst, files, tls, every, limit
+        self.ended: float | None = None
+        self.started_up = threading.Event()
+
+    def run(self) -> None:
+        t0 = time.monotonic()
+        try:
+            s = _tls(self.lst, self.files) if self.use_tls else socket.create_connection(
+                ("127.0.0.1", self.lst.port), timeout=10)
+        except OSError:
+            self.ended = 0.0
+            self.started_up.set()
+            return
+        self.started_up.set()
+        with s:
+            data = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"x" * 4000
+            for k in range(len(data)):
+                if time.monotonic() - t0 > self.limit:
+                    return
+                try:
+                    s.sendall(data[k:k + 1])
+                    if (socket.socket.recv(s, 1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""):
+                        break  # FIN: the server ended it
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    break
+                time.sleep(self.every)
+        self.ended = time.monotonic() - t0
+
+
+def test_d1_the_request_head_has_a_total_deadline(pki, files):
+    with ReferenceServer(pki, timeout=1.0, head_timeout=1.5) as srv:
+        lst = srv.lease("default")
+        slow = _Trickler(lst, files, every=0.2, limit=8.0)  # a byte every 0.2 s beats the 1 s idle timeout
+        slow.start()
+        slow.join(12)
+        assert slow.ended is not None and slow.ended < 6.0, slow.ended  # cut, not left to trickle 8 s
+        assert lst.wait_idle(5)
+        assert "timed out: no complete head within 1.5 s" in lst.log_since(0)
+
+
+def test_d1_a_fresh_client_is_served_while_slow_clients_hold_every_slot(pki, files):
+    # Default timeouts (10 s idle, 20 s head): only cutting a slow client frees a slot in time.
+    with ReferenceServer(pki, max_connections=4, evict_after=0.5) as srv:
+        lst = srv.lease("default")
+        slow = [_Trickler(lst, files, tls=i % 2 == 0, every=0.2, limit=10.0) for i in range(6)]
+        for t in slow:
+            t.start()
+            t.started_up.wait(5)
+        time.sleep(0.8)  # every slot held, the two extra slow clients queued behind them
+        assert _get(lst, files, timeout=5).startswith(b"HTTP/1.1 200 ")
+        for t in slow:
+            t.join(15)
+        log = lst.log_since(0)
+        assert "all 4 slots busy and a new client waiting" in log, log
+        assert '"GET / HTTP/1.1" 200' in log and "internal error" not in log
+
+
+def test_d2_the_negotiated_protocol_is_reported(lease, curl):
+    lst = lease("default")
+    mark = lst.log_mark()
+    rc, out = curl(lst, "--tls-max", "1.2", "--ciphers", "AES256-SHA", path="/env")
+    assert rc == 0 and "SSL_CIPHER=AES256-SHA\n" in out, out
+    assert "SSL_PROTOCOL=TLSv1.2\n" in out  # cipher()[1] said SSLv3
+    assert "handshake ok from 127.0.0.1:" in (log := lst.log_since(mark))
+    assert "TLSv1.2 AES256-SHA" in log and "SSLv3" not in log
+
+
+def test_d3_accepted_sockets_have_tcp_nodelay(lease):
+    lst = lease("default")
+    with socket.create_connection(("127.0.0.1", lst.port), timeout=5):
+        for _ in range(100):  # until the server thread has the connection
+            with lst._cond:
+                conns = [c.sock for c in lst._conns.values()]
+            if conns:
+                break
+            time.sleep(0.02)
+        assert conns and conns[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_d4_serve_tls_writes_each_log_line_whole(pki, files, tmp_path):
+    class Writes(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[str] = []
+            self.lock = threading.Lock()
+
+        def write(self, s: str) -> int:
+            with self.lock:
+                self.writes.append(s)
+            return len(s)
+
+    out, log, stop = io.StringIO(), Writes(), threading.Event()
+    t = threading.Thread(target=serve, args=("default",), kwargs={
+        "out": out, "workdir": tmp_path, "log": log, "stop": stop}, daemon=True)
+    t.start()
+    try:
+        for _ in range(500):
+            if out.getvalue():
+                break
+            time.sleep(0.02)
+        info = json.loads(out.getvalue())
+        ctx = ssl.create_default_context(cafile=info["cafile"])
+
+        def one(_: int) -> None:
+            with socket.create_connection(("127.0.0.1", info["port"]), timeout=10) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    while s.recv(65536):
+                        pass
+
+        with ThreadPoolExecutor(16) as ex:
+            list(ex.map(one, range(64)))
+    finally:
+        stop.set()
+        t.join(10)
+    assert not t.is_alive()
+    assert len(log.writes) >= 128
+    # print() wrote the text and the newline apart: lines of two threads merged.
+    assert all(w.endswith("\n") and w.count("\n") == 1 and len(w) > 1 for w in log.writes)
+
+
+def test_d5_listen_backlog_is_1024(lease, run_tool):
+    lst = lease("default")
+    r = run_tool(["ss", "-ltnH", f"sport = :{lst.port}"])
+    # For a listening socket ss shows the backlog as Send-Q (the third column).
+    assert r.stdout.split()[2] == "1024", r.stdout
+
+
+def test_d7_idle_timeout_ends_with_close_notify(pki, files):
+    with ReferenceServer(pki, timeout=0.5) as srv:
+        lst = srv.lease("default")
+        with _tls(lst, files) as s:
+            assert s.recv(100) == b""  # close_notify; a bare FIN raised SSLEOFError
+        assert lst.wait_idle(5)
+        assert "timed out: 0.5 s without a byte" in lst.log_since(0)
+
+
+def test_d7_truncated_head_then_fin_is_a_client_close(lease, files):
+    lst = lease("default")
+    mark = lst.log_mark()
+    with _tls(lst, files) as s:
+        s.sendall(b"GET /env HTTP/1.1\r\nHost: loc")
+        socket.socket.shutdown(s, socket.SHUT_WR)  # TCP FIN, no close_notify
+        try:
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+    log = lst.log_since(mark)
+    assert "closed mid-request (28 bytes of a head, no close_notify)" in log, log
+    assert "write failed" not in log
+
+
+def test_d9_the_log_is_a_ring_and_marks_still_work(pki):
+    with ReferenceServer(pki, log_lines=10) as srv:
+        lst = srv.lease("plain-http")
+        for i in range(25):
+            lst.log(f"old {i}")
+        mark = lst.log_mark()
+        assert mark == 25
+        for i in range(3):
+            lst.log(f"new {i}")
+        assert lst.log_since(mark) == "new 0\nnew 1\nnew 2\n"
+        assert lst.log_since(0).splitlines() == [f"old {i}" for i in range(18, 25)] + ["new 0", "new 1", "new 2"]
+        assert len(lst._lines) == 10
+
+
+def _child_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_d10_accept_backs_off_when_out_of_descriptors(files, tmp_path, run_tool):
+    def low_fd_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    err = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "serve-tls"], stdout=subprocess.PIPE,
+                            stderr=err, text=True, cwd=REPO, start_new_session=True,
+                            preexec_fn=low_fd_limit)
+    held: list[socket.socket] = []
+    try:
+        info = json.loads(proc.stdout.readline())
+        for _ in range(50):  # silent clients: the server runs out of descriptors
+            held.append(socket.create_connection(("127.0.0.1", info["port"]), timeout=5))
+        time.sleep(0.5)
+        cpu0 = _child_cpu(proc.pid)
+        time.sleep(2.0)
+        spent = _child_cpu(proc.pid) - cpu0
+        assert spent < 0.5, f"{spent:.2f} s of CPU in 2 s: the accept loop spins"
+        for s in held:
+            s.close()
+        held.clear()
+        r = run_tool(["curl", "-sS", "--max-time", "15", "--cacert", info["cafile"],
+                      f"https://localhost:{info['port']}/"], timeout=20)
+        assert "scenario default" in r.stdout, r.stderr
+    finally:
+        for s in held:
+            s.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        err.close()
+    log = (tmp_path / "serve.log").read_text()
+    assert log.count("accept failed: [Errno 24] Too many open files; backing off") == 1, log
+    assert "accept works again" in log
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP])
+def test_d11_serve_tls_cleans_up_on_sigint_even_if_ignored_and_on_sighup(sig):
+    def ignore_sigint() -> None:  # what `cmd &` from a script does
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = subprocess.Popen([sys.executable, "-m", "faqkb", "serve-tls"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=REPO, start_new_session=True,
+                            preexec_fn=ignore_sigint)
+    try:
+        info = json.loads(proc.stdout.readline())
+        keys = Path(info["cafile"]).parent
+        while not keys.name.startswith("faqkb-tls-"):
+            keys = keys.parent
+        assert keys.is_dir()
+        proc.send_signal(sig)
+        assert proc.wait(timeout=10) == 0
+        assert not keys.exists()  # the CA and leaf keys are gone
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -244,7 +244,9 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
     """Serve one scenario of the bundled reference TLS server until interrupted.
 
     Prints one JSON line first: {"host", "port", "cafile", "scenario"}; point curl or
-    openssl s_client at it (curl --cacert CAFILE https://localhost:PORT/).
+    openssl s_client at it (curl --cacert CAFILE https://localhost:PORT/). Each connection
+    is logged to stderr, one line each. SIGTERM, SIGINT (Ctrl-C) and SIGHUP stop it and
+    remove its temporary keys.
     """
     from faqkb.tlsserver.scenarios import SCENARIOS
 

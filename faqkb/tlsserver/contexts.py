@@ -11,6 +11,7 @@ the client sent (:func:`sni_sent`).
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -71,6 +72,16 @@ class ScenarioContexts:
         ctx = self._new(scenario.leaf, scenario.send_chain, extra=extra)
         if scenario.require_client_cert:
             ctx.verify_mode = ssl.CERT_REQUIRED
+            # Trusts the test CA, but names no acceptable CA in the CertificateRequest (httpd
+            # sends its SSLCACertificateFile's DNs; s_client says "No client certificate CA
+            # names sent"). Python's ssl has no way to set that list: SSLContext wraps neither
+            # SSL_CTX_set_client_CA_list nor set0_CA_list, and load_verify_locations fills only
+            # the verify store. The ways around it are not Python's ssl: ctypes on the SSL_CTX
+            # pointer inside CPython's private PySSLContext layout (a crash of the whole build
+            # if the layout or the loaded libssl differ), or an OPENSSL_CONF "ClientCAFile"
+            # read before OpenSSL initialises (process-wide, and too late for the build, whose
+            # PKI is made after ssl is loaded). So no list is sent rather than a faked one;
+            # clients offer their certificate anyway, which is all the KB's entries rely on.
             ctx.load_verify_locations(cafile=str(self.pki.cafile))
         if scenario.max_tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
@@ -112,6 +123,12 @@ def alg_bits(ctx: ssl.SSLContext, name: str, default: int) -> int:
 def sni_sent(sock: ssl.SSLSocket) -> str | None:
     """The SNI name the client sent on ``sock``, or None (recorded during the handshake)."""
     return getattr(sock, "faqkb_sni", None)
+
+
+def hello_received(sock: socket.socket) -> bool:
+    """True once the server has read the client's whole ClientHello on ``sock`` (the SNI
+    callback, which records the name, runs for every ClientHello, with a name or without)."""
+    return hasattr(sock, "faqkb_sni")
 
 
 def _record_sni(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,

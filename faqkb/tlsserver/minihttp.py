@@ -4,6 +4,10 @@ Paths: ``/`` answers a short greeting; ``/env`` (alias ``/cgi-bin/env``, where h
 entries keep their CGI) answers, as text/plain, the ``HTTPS`` and ``SSL_*`` variables that
 mod_ssl's ``SSLOptions +StdEnvVars`` would give a CGI for this connection, one ``NAME=value``
 a line, sorted. Anything else is 404; methods other than GET and HEAD get 405.
+
+Malformed requests are refused as httpd refuses them: a request head over :data:`MAX_HEAD`
+gets 431 (414 when it is the request line itself that does not end), a request-target over
+:data:`MAX_TARGET` gets 414, and an HTTP/1.1 request without ``Host`` gets 400 (RFC 9112).
 """
 
 from __future__ import annotations
@@ -18,16 +22,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cryptography import x509
 
-#: Largest request head read before answering 400.
+#: Largest request head read; a longer one is answered 431 (or 414, see :func:`answer`).
 MAX_HEAD = 16384
+#: Longest request-target answered; a longer one gets 414 (httpd's LimitRequestLine is 8190
+#: for the whole line, which leaves about this much for the target).
+MAX_TARGET = 8000
 ENV_PATHS = ("/env", "/cgi-bin/env")
 
-_REQUEST_LINE = re.compile(rb"^([A-Z]{1,20}) (\S{1,8000}) (HTTP/1\.[01])$")
+_REQUEST_LINE = re.compile(rb"^([A-Z]{1,20}) (\S+) (HTTP/1\.[01])$")
+# A Host header anywhere after the request line (field names are case-insensitive).
+_HOST_FIELD = re.compile(rb"\n[Hh][Oo][Ss][Tt][ \t]*:")
 # What a request can start with: a method token. Anything else (a TLS ClientHello, binary
 # garbage) is answered at once instead of waiting for a blank line that will never come.
 _METHOD_PREFIX = re.compile(rb"^[A-Z]{0,20}( |$)")
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+            414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,16 @@ def head_complete(data: bytes) -> bool:
     return b"\r\n\r\n" in data or b"\n\n" in data
 
 
+def head_too_large(data: bytes) -> bool:
+    """True when ``data`` reached :data:`MAX_HEAD` without the blank line that ends a head."""
+    return len(data) >= MAX_HEAD and not head_complete(data[:MAX_HEAD])
+
+
 def read_head(recv: Callable[[int], bytes]) -> bytes:
-    """Read until the end of the request head, EOF, too much, or bytes that are not HTTP."""
+    """Read until the end of the request head, EOF, too much, or bytes that are not HTTP.
+
+    Deadlines are the caller's: ``recv`` raises (``TimeoutError``) when one has passed.
+    """
     data = b""
     while not head_complete(data) and len(data) < MAX_HEAD:
         chunk = recv(4096)
@@ -118,10 +136,19 @@ def answer(data: bytes, scenario: str, env: Mapping[str, str] | None) -> tuple[i
     ``env`` is the ``SSL_*`` environment of a TLS connection (None on plain HTTP, where
     ``/env`` still answers, with ``HTTPS`` absent, like a CGI on a plain vhost).
     """
+    line = data.split(b"\n", 1)[0].rstrip(b"\r")[:200].decode("ascii", "replace")
+    if head_too_large(data):
+        # The whole first line unterminated at the limit: the target is what is too long.
+        if b"\n" not in data[:MAX_HEAD] and _METHOD_PREFIX.match(data[:21]):
+            return 414, response(414, "Request-URI Too Long\n"), line
+        return 431, response(431, "Request Header Fields Too Large\n"), line
     req = parse(data)
     if req is None:
-        line = data.split(b"\n", 1)[0].rstrip(b"\r")[:200].decode("ascii", "replace")
         return 400, response(400, "Bad Request\n"), line
+    if len(req.target) > MAX_TARGET:
+        return 414, response(414, "Request-URI Too Long\n"), req.line[:200]
+    if req.version == "HTTP/1.1" and not _HOST_FIELD.search(data):
+        return 400, response(400, "Bad Request: HTTP/1.1 requires a Host header\n"), req.line
     head_only = req.method == "HEAD"
     if req.method not in ("GET", "HEAD"):
         status, body, extra = 405, f"Method {req.method} not allowed\n", {"Allow": "GET, HEAD"}
