@@ -7,6 +7,7 @@ Each check looks only at values of the right type: the schema layer reports wron
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import re._constants as _sre_constants  # type: ignore[import-not-found]
@@ -74,6 +75,10 @@ def check_httpd_paths(doc: Located, httpd: dict[str, Any]) -> list[Problem]:
     good: list[tuple[str, str]] = []
     for reader, rel in paths.items():
         if not isinstance(rel, str):
+            continue
+        if not reader.startswith("/"):
+            problems.append(doc.problem(("httpd", "paths", reader), f"httpd.paths key {reader[:60]!r} "
+                                        "must be an absolute reader path (/srv/www)", key=True))
             continue
         try:
             safe_relative(rel, "httpd.paths")
@@ -175,7 +180,16 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
     if scenario == HTTPD_SCENARIO and not has_httpd:
         problems.append(doc.problem((*base, "scenario"),
                                     f"scenario {HTTPD_SCENARIO!r} needs an httpd: block in the entry"))
+    timeout = cmd.get("timeout")
+    if isinstance(timeout, float) and not math.isfinite(timeout):
+        problems.append(doc.problem((*base, "timeout"), "timeout must be a number of seconds, "
+                                    "not NaN or infinity"))
     expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
+    for j, name in enumerate(_strs(expect.get("files"))):
+        norm = posixpath.normpath(name)
+        if name.startswith("/") or norm.split("/")[0] == "..":
+            problems.append(doc.problem((*base, "expect", "files", j), f"expect.files {name[:60]!r} "
+                                        "must be a path inside the sandbox (relative, no ..)"))
     if (expect.get("server_log") or expect.get("server_log_not")) and scenario is None:
         problems.append(doc.problem((*base, "expect", "server_log"),
                                     "server_log expectations need a scenario; add scenario: to the command"))
