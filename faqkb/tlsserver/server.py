@@ -629,7 +629,8 @@ def line_writer(log: TextIO) -> Callable[[str], None]:
     lock = threading.Lock()
 
     def write(line: str) -> None:
-        with lock:
+        # A closed stderr (its terminal gone) must not fail the connection being logged.
+        with lock, contextlib.suppress(OSError, ValueError):
             log.write(line + "\n")
             log.flush()
 
