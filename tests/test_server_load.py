@@ -14,7 +14,9 @@ The server runs in the test process (so its threads, descriptors and allocations
 counted), the 500 clients in a child process running this module (``python -m
 tests.test_server_load PORT CAFILE``): sharing one interpreter with 128 server threads and
 tracemalloc, their event loop was starved for seconds, and a client that has not sent its
-ClientHello after 2 s looks like the half-open attacker it is cut as.
+ClientHello after 2 s looks like the half-open attacker it is cut as. For the same reason the
+clients that must be served (good, plain, garbage) are blocking threads, like separate
+programs such as curl, which write right after connecting; the attackers share one event loop.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -47,7 +50,8 @@ MIX = {"good": 200, "garbage": 40, "plain": 40, "slow-hello": 70, "slow-head": 7
        "halfopen": 40, "vanish": 40}
 SLOW_FOR = 5.0  # seconds each slow client keeps at it (reconnecting when cut)
 TRICKLE = 0.25  # seconds between two bytes of a slow client
-PROBE_AT = 1.0  # when the fresh client comes, the slots full of slow clients
+PROBE_AT = 1.0  # when the fresh client comes (once every slot is held, see the test)
+SLOTS = 128  # the server's default max_connections
 # "Promptly": well before the attack ends by itself (SLOW_FOR - PROBE_AT = 4 s), which is when
 # a server that does not cut slow clients would serve it.
 PROBE_WITHIN = 3.5
@@ -75,13 +79,6 @@ def _client_hello(ctx: ssl.SSLContext) -> bytes:
     return out.read()
 
 
-async def _read_to_eof(r: asyncio.StreamReader, limit: float) -> bytes:
-    data = b""
-    while chunk := await asyncio.wait_for(r.read(65536), limit):
-        data += chunk
-    return data
-
-
 class Attack:
     """One round's clients; ``run()`` returns what each kind ended with."""
 
@@ -90,14 +87,14 @@ class Attack:
         self.hello = _client_hello(ctx)
         self.reconnects = 0
 
-    async def good(self) -> str:
-        r, w = await asyncio.open_connection("127.0.0.1", self.port, ssl=self.ctx,
-                                             server_hostname="localhost", ssl_handshake_timeout=30)
-        try:
-            w.write(GET)
-            data = await _read_to_eof(r, 30)
-        finally:
-            w.transport.abort()
+    def good(self) -> str:
+        """A real client, blocking like curl: its ClientHello follows the connect at once."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as raw:
+            with self.ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(GET)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
         return "200 ok" if data.startswith(b"HTTP/1.1 200 ") and data.endswith(BODY) else f"bad {data[:40]!r}"
 
     async def slow(self, tls: bool) -> str:
@@ -153,29 +150,35 @@ class Attack:
             w.close()
         return "RST" if rst else "FIN"
 
-    async def send_and_read(self, payload: bytes) -> str:
-        r, w = await asyncio.open_connection("127.0.0.1", self.port)
-        try:
-            w.write(payload)
-            data = await _read_to_eof(r, 15)
-        except (TimeoutError, ConnectionResetError) as e:
-            return type(e).__name__
-        finally:
-            w.transport.abort()
+    def send_and_read(self, payload: bytes) -> str:
+        """Raw bytes on the TLS port (blocking), then whatever comes back until EOF."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=15) as s:
+            try:
+                s.sendall(payload)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            except (ConnectionResetError, TimeoutError) as e:
+                return type(e).__name__
         return data[:12].decode("latin-1") or "closed"
 
-    def client(self, kind: str, i: int) -> asyncio.Future[str]:
-        coro = {"good": self.good, "slow-hello": lambda: self.slow(False), "slow-head": lambda: self.slow(True),
-                "halfopen": self.halfopen, "vanish": lambda: self.vanish(i % 2 == 1),
-                "garbage": lambda: self.send_and_read(os.urandom(random.randint(1, 4096))),
-                "plain": lambda: self.send_and_read(GET)}[kind]()
+    def client(self, kind: str, i: int, pool: ThreadPoolExecutor) -> asyncio.Future[str]:
+        blocking: dict[str, Callable[[], str]] = {
+            "good": self.good, "plain": lambda: self.send_and_read(GET),
+            "garbage": lambda: self.send_and_read(os.urandom(random.randint(1, 4096)))}
+        if kind in blocking:  # clients that must be served: threads, as separate programs would
+            return asyncio.ensure_future(asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, blocking[kind]), 40))
+        coro = {"slow-hello": lambda: self.slow(False), "slow-head": lambda: self.slow(True),
+                "halfopen": self.halfopen, "vanish": lambda: self.vanish(i % 2 == 1)}[kind]()
         return asyncio.ensure_future(asyncio.wait_for(coro, 40))
 
     async def run(self) -> Counter[tuple[str, str]]:
         kinds = random.sample([k for k, n in MIX.items() for _ in range(n)], sum(MIX.values()))
-        tasks = [self.client(k, i) for i, k in enumerate(kinds)]
-        print("go", flush=True)  # the clients are connecting: the parent times its probe from here
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+        with ThreadPoolExecutor(MIX["good"] + MIX["plain"] + MIX["garbage"]) as pool:
+            tasks = [self.client(k, i, pool) for i, k in enumerate(kinds)]
+            print("go", flush=True)  # the clients are connecting: the parent times its probe from here
+            results = await asyncio.gather(*tasks, return_exceptions=True)
         out: Counter[tuple[str, str]] = Counter()
         for k, res in zip(kinds, results, strict=True):
             out[(k, res if isinstance(res, str) else f"{type(res).__name__}: {res}"[:60])] += 1
@@ -255,8 +258,15 @@ def test_hostile_mixed_load(pki, cafile):
             if rnd == 1:
                 tracemalloc.start()  # after a warm-up round: contexts made, the log ring full
             mark = lst.log_mark()
-            out, reconnects, probe = _attack(lst.port, cafile, at=PROBE_AT,
-                                             then=lambda: _probe(lst.port, ctx))
+            def probe_when_full() -> float:
+                """The probe, once every slot is held (a connection thread each)."""
+                deadline = time.monotonic() + 3
+                while len(_server_threads()) - threads1 < SLOTS and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert len(_server_threads()) - threads1 >= SLOTS, "the attack never filled the slots"
+                return _probe(lst.port, ctx)
+
+            out, reconnects, probe = _attack(lst.port, cafile, at=PROBE_AT, then=probe_when_full)
             report = "\n".join(f"{n:4} {k:10} {what}" for (k, what), n in sorted(out.items()))
             report += f"\nslow reconnects {reconnects}, probe {probe:.2f} s"
             print(f"round {rnd + 1}:\n{report}")
