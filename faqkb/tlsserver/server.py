@@ -15,11 +15,13 @@ total of ``head_timeout`` from the end of the handshake (httpd's ``RequestReadTi
 header=20``), and every read ``timeout`` of silence. Bounds alone still let 128 slow clients
 lock everyone else out for up to ``head_timeout``, so when every slot is taken, a new client
 cuts a connection that has waited at least ``evict_after`` seconds on its client (in the
-handshake, the request head or the final close_notify), the longest wait first and a client
-finishing its handshake last (:meth:`ReferenceServer.make_room`): a real client on loopback
-needs milliseconds for those phases, an attacker needs them to last. That keeps a fresh
-client's wait near ``evict_after`` however many slots the attacker holds, and a connection
-being answered is never cut.
+handshake, the request head or the final close_notify), the longest wait first, never one
+with bytes already waiting to be read, and one finishing its handshake or not yet at its
+first request byte only after ``FINISHING_GRACE`` times as long
+(:meth:`ReferenceServer.make_room`): a real client on loopback needs milliseconds for those
+phases, an attacker needs them to last. That keeps a fresh client's wait near
+``evict_after`` however many slots the attacker holds, and a connection being answered is
+never cut.
 
 Each scenario's certificate, chain and TLS limits are :mod:`faqkb.tlsserver.contexts`; the
 HTTP spoken over the connection is :mod:`faqkb.tlsserver.minihttp`.
