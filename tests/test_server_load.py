@@ -1,4 +1,4 @@
-"""The reference server under a hostile mixed load (the review's Part 2), in one process.
+"""The reference server under a hostile mixed load (the review's Part 2).
 
 Each round starts 500 connections at once: good clients (TLS, ``GET /``, read to EOF),
 garbage, plain HTTP on the TLS port, slowloris (trickling a ClientHello or, after the
@@ -9,21 +9,34 @@ got its 200, a fresh client was served while the attack held the slots, and the 
 threads and descriptors are back to their baseline. Across rounds: the memory the server's
 code holds does not grow (tracemalloc, with a tolerance). Last: stopping the server in the
 middle of an attack takes under 2 s and leaves nothing behind.
+
+The server runs in the test process (so its threads, descriptors and allocations can be
+counted), the 500 clients in a child process running this module (``python -m
+tests.test_server_load PORT CAFILE``): sharing one interpreter with 128 server threads and
+tracemalloc, their event loop was starved for seconds, and a client that has not sent its
+ClientHello after 2 s looks like the half-open attacker it is cut as. For the same reason the
+clients that must be served (good, plain, garbage) are blocking threads, like separate
+programs such as curl, which write right after connecting; the attackers share one event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import random
 import socket
 import ssl
 import struct
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,8 +50,11 @@ MIX = {"good": 200, "garbage": 40, "plain": 40, "slow-hello": 70, "slow-head": 7
        "halfopen": 40, "vanish": 40}
 SLOW_FOR = 5.0  # seconds each slow client keeps at it (reconnecting when cut)
 TRICKLE = 0.25  # seconds between two bytes of a slow client
-PROBE_AT = 1.5  # when the fresh client comes, the slots full of slow clients
-PROBE_WITHIN = 5.0  # "promptly": without cutting slow clients it would wait 20 s (head_timeout)
+PROBE_AT = 1.0  # when the fresh client comes (once every slot is held, see the test)
+SLOTS = 128  # the server's default max_connections
+# "Promptly": well before the attack ends by itself (SLOW_FOR - PROBE_AT = 4 s), which is when
+# a server that does not cut slow clients would serve it.
+PROBE_WITHIN = 3.5
 
 
 def _fds() -> int:
@@ -63,13 +79,6 @@ def _client_hello(ctx: ssl.SSLContext) -> bytes:
     return out.read()
 
 
-async def _read_to_eof(r: asyncio.StreamReader, limit: float) -> bytes:
-    data = b""
-    while chunk := await asyncio.wait_for(r.read(65536), limit):
-        data += chunk
-    return data
-
-
 class Attack:
     """One round's clients; ``run()`` returns what each kind ended with."""
 
@@ -77,16 +86,15 @@ class Attack:
         self.port, self.ctx, self.cafile = port, ctx, cafile
         self.hello = _client_hello(ctx)
         self.reconnects = 0
-        self.probe_seconds: float | None = None
 
-    async def good(self) -> str:
-        r, w = await asyncio.open_connection("127.0.0.1", self.port, ssl=self.ctx,
-                                             server_hostname="localhost", ssl_handshake_timeout=30)
-        try:
-            w.write(GET)
-            data = await _read_to_eof(r, 30)
-        finally:
-            w.transport.abort()
+    def good(self) -> str:
+        """A real client, blocking like curl: its ClientHello follows the connect at once."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as raw:
+            with self.ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(GET)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
         return "200 ok" if data.startswith(b"HTTP/1.1 200 ") and data.endswith(BODY) else f"bad {data[:40]!r}"
 
     async def slow(self, tls: bool) -> str:
@@ -142,57 +150,73 @@ class Attack:
             w.close()
         return "RST" if rst else "FIN"
 
-    async def send_and_read(self, payload: bytes) -> str:
-        r, w = await asyncio.open_connection("127.0.0.1", self.port)
-        try:
-            w.write(payload)
-            data = await _read_to_eof(r, 15)
-        except (TimeoutError, ConnectionResetError) as e:
-            return type(e).__name__
-        finally:
-            w.transport.abort()
-        return data[:12].decode("latin-1") or "closed"
-
-    def _probe(self) -> None:
-        """A fresh, ordinary client (blocking, like curl) in the middle of the attack."""
-        t0 = time.monotonic()
-        with socket.create_connection(("127.0.0.1", self.port), timeout=20) as raw:
-            with self.ctx.wrap_socket(raw, server_hostname="localhost") as s:
-                s.sendall(GET)
+    def send_and_read(self, payload: bytes) -> str:
+        """Raw bytes on the TLS port (blocking), then whatever comes back until EOF."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=15) as s:
+            try:
+                s.sendall(payload)
                 data = b""
                 while chunk := s.recv(65536):
                     data += chunk
-        assert data.startswith(b"HTTP/1.1 200 "), data[:60]
-        self.probe_seconds = time.monotonic() - t0
+            except (ConnectionResetError, TimeoutError) as e:
+                return type(e).__name__
+        return data[:12].decode("latin-1") or "closed"
 
-    async def probe(self) -> str:
-        await asyncio.sleep(PROBE_AT)
-        await asyncio.get_running_loop().run_in_executor(None, self._probe)
-        return "served"
-
-    def client(self, kind: str, i: int) -> asyncio.Future[str]:
-        coro = {"good": self.good, "slow-hello": lambda: self.slow(False), "slow-head": lambda: self.slow(True),
-                "halfopen": self.halfopen, "vanish": lambda: self.vanish(i % 2 == 1),
-                "garbage": lambda: self.send_and_read(os.urandom(random.randint(1, 4096))),
-                "plain": lambda: self.send_and_read(GET)}[kind]()
+    def client(self, kind: str, i: int, pool: ThreadPoolExecutor) -> asyncio.Future[str]:
+        blocking: dict[str, Callable[[], str]] = {
+            "good": self.good, "plain": lambda: self.send_and_read(GET),
+            "garbage": lambda: self.send_and_read(os.urandom(random.randint(1, 4096)))}
+        if kind in blocking:  # clients that must be served: threads, as separate programs would
+            return asyncio.ensure_future(asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, blocking[kind]), 40))
+        coro = {"slow-hello": lambda: self.slow(False), "slow-head": lambda: self.slow(True),
+                "halfopen": self.halfopen, "vanish": lambda: self.vanish(i % 2 == 1)}[kind]()
         return asyncio.ensure_future(asyncio.wait_for(coro, 40))
 
-    async def run(self, stop_after: float | None = None,
-                  stop: object = None) -> tuple[Counter[tuple[str, str]], float | None]:
+    async def run(self) -> Counter[tuple[str, str]]:
         kinds = random.sample([k for k, n in MIX.items() for _ in range(n)], sum(MIX.values()))
-        tasks = [self.client(k, i) for i, k in enumerate(kinds)]
-        probe = asyncio.ensure_future(asyncio.wait_for(self.probe(), 30)) if stop_after is None else None
-        stopped = None
-        if stop_after is not None:
-            await asyncio.sleep(stop_after)
-            stopped = await asyncio.get_running_loop().run_in_executor(None, stop)  # type: ignore[arg-type]
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        if probe is not None:
-            await probe
+        with ThreadPoolExecutor(MIX["good"] + MIX["plain"] + MIX["garbage"]) as pool:
+            tasks = [self.client(k, i, pool) for i, k in enumerate(kinds)]
+            print("go", flush=True)  # the clients are connecting: the parent times its probe from here
+            results = await asyncio.gather(*tasks, return_exceptions=True)
         out: Counter[tuple[str, str]] = Counter()
         for k, res in zip(kinds, results, strict=True):
             out[(k, res if isinstance(res, str) else f"{type(res).__name__}: {res}"[:60])] += 1
-        return out, stopped
+        return out
+
+
+def _probe(port: int, ctx: ssl.SSLContext) -> float:
+    """A fresh, ordinary client (blocking, like curl): seconds until its answer was read."""
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(GET)
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    assert data.startswith(b"HTTP/1.1 200 "), data[:60]
+    return time.monotonic() - t0
+
+
+def _attack(port: int, cafile: Path, *, at: float, then: Callable[[], float]) -> tuple[
+        Counter[tuple[str, str]], int, float]:
+    """One round from the child process; ``then()`` runs ``at`` s after its clients started.
+    Returns what each kind of client ended with, the slow clients' reconnects, and then()."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.test_server_load", str(port), str(cafile)],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "go\n"
+        time.sleep(at)
+        value = then()
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, proc.returncode
+    got = json.loads(out)
+    return Counter({(k, what): n for k, what, n in got["ends"]}), got["reconnects"], value
 
 
 @pytest.fixture(scope="module")
@@ -220,29 +244,35 @@ def _server_traced() -> int:
 
 
 def test_hostile_mixed_load(pki, cafile):
-    random.seed(8)
     ctx = ssl.create_default_context(cafile=str(cafile))
     fds0 = _fds()
     # The default timeouts and slots; the log kept short so it is full after the first round.
     srv = ReferenceServer(pki, log_lines=256)
     try:
         lst = srv.lease("default")
-        Attack(lst.port, ctx, cafile)._probe()  # one request: the accept loop has its selector
+        _probe(lst.port, ctx)  # one request: the accept loop has its selector
         assert lst.wait_idle(5)
         fds1, threads1 = _fds(), len(_server_threads())  # the listener's sockets, its thread
         traced = []
         for rnd in range(3):
             if rnd == 1:
                 tracemalloc.start()  # after a warm-up round: contexts made, the log ring full
-            attack = Attack(lst.port, ctx, cafile)
             mark = lst.log_mark()
-            out, _ = asyncio.run(attack.run())
+            def probe_when_full() -> float:
+                """The probe, once every slot is held (a connection thread each)."""
+                deadline = time.monotonic() + 3
+                while len(_server_threads()) - threads1 < SLOTS and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert len(_server_threads()) - threads1 >= SLOTS, "the attack never filled the slots"
+                return _probe(lst.port, ctx)
+
+            out, reconnects, probe = _attack(lst.port, cafile, at=PROBE_AT, then=probe_when_full)
             report = "\n".join(f"{n:4} {k:10} {what}" for (k, what), n in sorted(out.items()))
-            report += f"\nslow reconnects {attack.reconnects}, probe {attack.probe_seconds}"
+            report += f"\nslow reconnects {reconnects}, probe {probe:.2f} s"
             print(f"round {rnd + 1}:\n{report}")
             assert out[("good", "200 ok")] == MIX["good"], report
             assert out[("plain", "HTTP/1.1 400")] == MIX["plain"], report
-            assert attack.probe_seconds is not None and attack.probe_seconds < PROBE_WITHIN, report
+            assert probe < PROBE_WITHIN, report
             assert lst.wait_idle(10), report
             assert _settle(fds1, threads1) == (fds1, threads1), (report, _fd_names())
             log = lst.log_since(mark)
@@ -261,10 +291,23 @@ def test_hostile_mixed_load(pki, cafile):
                 time.sleep(0.01)
             return time.monotonic() - t0
 
-        _, seconds = asyncio.run(Attack(lst.port, ctx, cafile).run(stop_after=1.5, stop=stop))
-        assert seconds is not None and seconds < 2.0, seconds
+        _, _, seconds = _attack(lst.port, cafile, at=1.5, then=stop)
+        assert seconds < 2.0, seconds
         assert _server_threads() == []
         assert _settle(fds0, 0) == (fds0, 0)
     finally:
         tracemalloc.stop()
         srv.stop()
+
+
+def _client_main(port: int, cafile: str) -> None:
+    """The child process: one round of clients; prints "go", then the results as JSON."""
+    random.seed(8)
+    attack = Attack(port, ssl.create_default_context(cafile=cafile), Path(cafile))
+    ends = asyncio.run(attack.run())
+    print(json.dumps({"ends": [[k, what, n] for (k, what), n in ends.items()],
+                      "reconnects": attack.reconnects}), flush=True)
+
+
+if __name__ == "__main__":
+    _client_main(int(sys.argv[1]), sys.argv[2])
