@@ -54,7 +54,7 @@ PROBE_AT = 1.0  # when the fresh client comes (once every slot is held, see the 
 SLOTS = 128  # the server's default max_connections
 # "Promptly": well before the attack ends by itself (SLOW_FOR - PROBE_AT = 4 s), which is when
 # a server that does not cut slow clients would serve it.
-PROBE_WITHIN = 10.0  # generous: the machine is shared; without the cut it waits 20 s
+PROBE_WITHIN = 3.5
 
 
 def _fds() -> int:
