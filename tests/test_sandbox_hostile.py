@@ -220,3 +220,49 @@ def test_kill_stop_parent_does_not_freeze_faqkb(hostile: Run) -> None:
     rec = _status(hostile, "stop-parent")
     assert rec["seconds"] < HOSTILE["stop-parent"][1] + 2
     assert hostile.seconds < 120
+
+
+DAEMON = """\
+httpd:
+  expect_start: false
+  fixtures: [server]
+  config: |
+    Listen 443
+    <VirtualHost *:443>
+        SSLEngine on
+        SSLCertificateFile /etc/ssl/certs/fullchain.crt
+        SSLCertificateKeyFile /etc/ssl/private/server.key
+    </VirtualHost>
+commands:
+  - run: apachectl -k start && sleep 1 && echo started
+    expect: {stdout: [started]}
+  - scenario: httpd
+    run: curl -sS --cacert ca.crt {{ url }}
+    fixtures: [ca]
+    expect: {stdout: [It works]}
+"""
+
+
+def test_an_httpd_a_command_daemonized_serves_later_commands_and_dies_with_the_entry(
+        tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"daemon": MINIMAL.format(id="daemon") + DAEMON})
+    res = faqkb(project, "verify", "--strict", "--no-cache", timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert processes_matching("apache2", str(tmp_path)) == []
+    assert processes_matching("apache2", "faqkb-daemon-") == []
+
+
+def test_without_the_sandbox_it_says_so_and_strict_fails(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"plain": MINIMAL.format(id="plain")
+                                      + "commands:\n  - run: echo hi\n"})
+    env = {"FAQKB_SANDBOX": "off"}
+    res = faqkb(project, "verify", env=env)
+    assert res.returncode == 0  # the command passed; the run is marked, not failed
+    assert "1 entries ran WITHOUT the sandbox (plain): FAQKB_SANDBOX=off" in res.stderr
+    strict = faqkb(project, "verify", "--strict", env=env)
+    assert strict.returncode == 1 and "--strict: failing" in strict.stderr
+    build = faqkb(project, "build", "--strict", env=env, timeout=300)
+    assert build.returncode != 0 and "WITHOUT the sandbox" in build.stderr
+    sandboxed = faqkb(project, "verify", "--strict")  # not reused from the unsandboxed run
+    assert sandboxed.returncode == 0 and "WITHOUT" not in sandboxed.stderr
+    assert "0 cached" in sandboxed.stderr

@@ -104,6 +104,7 @@ class Sandbox:
         self._probe = probe  # the availability probe itself: do not ask sandbox_problem()
         self._proc: subprocess.Popen[bytes] | None = None
         self._hold: int | None = None
+        self._info: int | None = None  # bwrap's info pipe, until the namespace is ready
         self._target = 0
         #: Why programs run unconfined ("" when sandboxed).
         self.problem = ""
@@ -135,7 +136,12 @@ class Sandbox:
         return [*argv, "--info-fd", str(info_fd), "--", "/bin/sh", "-c", "echo ready && exec cat"]
 
     def start(self) -> None:
-        """Start the namespace (or note why not); raises SandboxError if bwrap fails here."""
+        """Start the namespace (or note why not), without waiting for it.
+
+        bwrap takes a few tens of milliseconds to set its mounts up, mostly waiting on the
+        kernel; the runner writes fixtures and httpd's config meanwhile (the writable bind
+        shows them inside), and the first :meth:`wrap` waits for the holder's "ready".
+        """
         if not self._probe:
             problem = sandbox_problem()
             if problem:
@@ -147,10 +153,21 @@ class Sandbox:
             self._proc = spawn.popen(self._bwrap_argv(info_w), stdin=hold_r, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, pass_fds=(info_w,), env=_ENV, cwd="/",
                                      start_new_session=True)
+        except BaseException:
+            os.close(info_r)
+            os.close(hold_w)
+            raise
         finally:
             os.close(info_w)
             os.close(hold_r)
         self._hold = hold_w
+        self._info = info_r
+
+    def _ensure_ready(self) -> None:
+        """Wait (once) until the namespace is set up; raises SandboxError if it failed."""
+        if self._info is None:
+            return
+        info_r, self._info = self._info, None
         try:
             self._target = self._await_ready(info_r)
         except BaseException:
@@ -190,6 +207,14 @@ class Sandbox:
         """``argv`` run inside the namespace, under the limits; ``argv`` itself when unconfined."""
         if not self.confined:
             return argv
+        try:
+            self._ensure_ready()
+        except SandboxError as exc:
+            if self._probe:
+                raise
+            # Fail closed: the program does not run unconfined; the command fails saying why.
+            why = f"faqkb: the sandbox did not start: {exc}"
+            return ["/bin/sh", "-c", 'echo "$1" >&2; exit 125', "sh", why]
         # --wdns, not --wd: --wd opens the directory before entering, so the cwd would stay a
         # host mount and ``..`` from it would reach the real, writable parent directory.
         enter = ["nsenter", f"--target={self._target}", "--pid", "--mount", "--root",
@@ -201,6 +226,10 @@ class Sandbox:
 
     def close(self) -> None:
         """End the namespace: every process still in it is killed by the kernel; idempotent."""
+        if self._info is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._info)
+            self._info = None
         if self._hold is not None:
             with contextlib.suppress(OSError):
                 os.close(self._hold)  # the holder's cat sees EOF and exits, then init exits

@@ -267,7 +267,6 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
         if ctx.keep_sandboxes:
             result.sandbox = str(box)
         run = _EntryRun(entry, ctx, box, stack)
-        result.unsandboxed = run.confine.problem
         if run.httpd is not None:
             result.tools["httpd"] = ctx.tools.get("httpd", "")
         for index, cmd in enumerate(entry.commands):
@@ -275,6 +274,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             result.commands.append(res)
             if ctx.on_command:
                 ctx.on_command(entry, index, res)
+        result.unsandboxed = run.confine.problem
         if ctx.defer is not None:
             # Stopping httpd and deleting the sandbox need no decisions: let them finish in
             # the background while this worker starts the next entry. verify_kb waits for them.
