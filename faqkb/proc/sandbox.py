@@ -20,7 +20,8 @@ holder, the namespace's init exits, and the kernel kills every process left in i
 escapes, daemons, listening ports). The network is shared on purpose: commands reach the
 reference server and httpd on loopback.
 
-Where bwrap cannot run (not installed, user namespaces forbidden) or ``FAQKB_SANDBOX=off``,
+Where bwrap cannot run (not installed, user namespaces forbidden; as a non-root user, where
+bwrap's nested user namespace keeps nsenter out of its PID namespace) or ``FAQKB_SANDBOX=off``,
 :func:`sandbox_problem` says why and :class:`Sandbox` runs programs as before, unconfined; the
 runner marks such results unsandboxed and the reports say so.
 
@@ -77,8 +78,13 @@ def sandbox_problem() -> str | None:
     except (OSError, subprocess.SubprocessError, SandboxError) as exc:
         return f"bwrap cannot run here: {exc}"
     if out.returncode != 0:
-        why = (out.stderr or b"").decode(errors="replace").strip().splitlines()
-        return f"cannot enter the sandbox: {why[-1] if why else out.returncode}"
+        lines = (out.stderr or b"").decode(errors="replace").strip().splitlines()
+        why = lines[-1] if lines else f"exit status {out.returncode}"
+        if os.geteuid() != 0:
+            # Unprivileged, bwrap nests a second user namespace inside the one that owns its
+            # PID namespace, and nsenter (entering the inner one) may not join the PID one.
+            return f"cannot enter the sandbox as a non-root user ({why}); run as root"
+        return f"cannot enter the sandbox: {why}"
     return None
 
 
@@ -219,7 +225,7 @@ class Sandbox:
         # host mount and ``..`` from it would reach the real, writable parent directory.
         enter = ["nsenter", f"--target={self._target}", "--pid", "--mount", "--root",
                  f"--wdns={self.box}"]
-        if os.geteuid() != 0:  # bwrap made a user namespace: enter it first, keep our ids
+        if os.geteuid() != 0:  # bwrap made a user namespace: enter it first (see sandbox_problem)
             enter[2:2] = ["--user", "--preserve-credentials"]
         limits = ["prlimit", f"--as={MEMORY_LIMIT}", f"--cpu={CPU_LIMIT}", f"--fsize={FILE_LIMIT}"]
         return [*enter, "--", *limits, "--", *argv]
