@@ -67,6 +67,8 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
     "write-parent": (f"echo pwned > ../{MARK}-rel; true", 10, ""),
     "write-home": (f"echo pwned > \"$(getent passwd \"$(id -un)\" | cut -d: -f6)/{MARK}-home\"; true",
                    10, ""),
+    "read-home": ("ls -A \"$(getent passwd \"$(id -un)\" | cut -d: -f6)\" | wc -l", 10,
+                  "    expect: {stdout: ['^0$']}\n"),
     "write-project": ("echo pwned > /proc/$PPID/cwd/PWNED.txt; echo pwned >> /proc/$PPID/cwd/mkdocs.yml; "
                       "echo pwned > /proc/1/cwd/PWNED.txt; echo pwned >> \"$PROJECT/mkdocs.yml\"; "
                       "echo pwned > \"$PROJECT/docs/PWNED.md\"; true", 10, ""),
@@ -201,6 +203,12 @@ def test_writes_outside_the_sandbox_land_nowhere_real(hostile: Run) -> None:
     assert list(hostile.tmpdir.glob(f"{MARK}*")) == []
     assert not (REAL_HOME / f"{MARK}-home").exists()
     assert not (hostile.tmpdir.parent / f"{MARK}-rel").exists()
+
+
+def test_the_real_home_is_hidden(hostile: Run) -> None:
+    if not any(REAL_HOME.iterdir()):
+        pytest.skip(f"{REAL_HOME} is empty: hiding it cannot be told from showing it")
+    assert _status(hostile, "read-home")["status"] == "passed", _status(hostile, "read-home")
 
 
 def test_the_project_tree_stays_byte_identical(hostile: Run) -> None:

@@ -14,10 +14,11 @@ Why nsenter: it forks into the namespace, so the program stays faqkb's (grand)ch
 process group the caller gives it, with its pipes, timeout and group kill as before.
 
 What it guarantees: writes outside the sandbox directory fail (read-only) or land in a tmpfs
-that vanishes with the entry; faqkb's processes are outside the namespace, so ``$PPID`` is 0 and
-``/proc/$PPID/environ`` or ``kill -STOP $PPID`` cannot reach faqkb; closing the sandbox ends the
-holder, the namespace's init exits, and the kernel kills every process left in it (``setsid``
-escapes, daemons, listening ports). The network is shared on purpose: commands reach the
+that vanishes with the entry; the real home directory is hidden (an empty tmpfs); faqkb's
+processes are outside the namespace, so ``$PPID`` is 0 and ``/proc/$PPID/environ`` or
+``kill -STOP $PPID`` cannot reach faqkb; closing the sandbox ends the holder, the namespace's
+init exits, and the kernel kills every process left in it (``setsid`` escapes, daemons,
+listening ports). The network is shared on purpose: commands reach the
 reference server and httpd on loopback.
 
 Where bwrap cannot run (not installed, user namespaces forbidden; as a non-root user, where
@@ -33,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pwd
 import select
 import shutil
 import subprocess
@@ -93,6 +95,21 @@ def sandbox_mode() -> str:
     return "none" if sandbox_problem() else "bwrap"
 
 
+def _real_home() -> Path | None:
+    """The real home directory of the user faqkb runs as, if it is one to hide.
+
+    Not one that holds the system's programs or the throwaway dirs (a home of ``/``, say).
+    """
+    try:
+        home = Path(pwd.getpwuid(os.geteuid()).pw_dir).resolve()
+    except (KeyError, OSError):
+        return None
+    keep = (Path("/usr"), Path("/bin"), Path("/etc"), Path("/tmp"), Path("/var/tmp"))
+    if not home.is_dir() or any(k == home or home in k.parents for k in keep):
+        return None
+    return home
+
+
 class SandboxError(Exception):
     """bwrap did not start or did not report its namespace."""
 
@@ -133,6 +150,9 @@ class Sandbox:
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
             argv += ["--size", str(TMPFS_SIZE), "--tmpfs", tmp]
+        home = _real_home()
+        if home is not None:  # hidden, not just read-only: keys and tokens live there
+            argv += ["--size", str(1 << 20), "--tmpfs", str(home)]
         # After the tmpfs's, which would otherwise hide them (sandboxes live under /tmp).
         for path in self.read_only:
             argv += ["--ro-bind", str(path), str(path)]
