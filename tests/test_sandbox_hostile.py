@@ -274,3 +274,14 @@ def test_without_the_sandbox_it_says_so_and_strict_fails(tmp_path: Path, faqkb) 
     sandboxed = faqkb(project, "verify", "--strict")  # not reused from the unsandboxed run
     assert sandboxed.returncode == 0 and "WITHOUT" not in sandboxed.stderr
     assert "0 cached" in sandboxed.stderr
+
+
+def test_an_entry_that_runs_no_command_leaves_no_sandbox(tmp_path: Path, faqkb) -> None:
+    # No apache2 here: every command is unverified, so the namespace is closed while bwrap
+    # may still be setting it up (closing its pipes then used to leave bwrap stuck forever).
+    eid = f"norun-{os.getpid()}"
+    project = make_project(tmp_path, {eid: MINIMAL.format(id=eid) + DAEMON})
+    res = faqkb(project, "verify", env={"FAQKB_APACHE2": str(tmp_path / "no-apache2")})
+    assert res.returncode == 1 and "UNVERIFIED" in res.stderr
+    time.sleep(0.2)
+    assert processes_matching("bwrap", f"faqkb-{eid}-") == []

@@ -253,9 +253,11 @@ class Sandbox:
     def close(self) -> None:
         """End the namespace: every process still in it is killed by the kernel; idempotent."""
         if self._info is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._info)
-            self._info = None
+            # Never close bwrap's pipes while it is still setting up (an entry that ran no
+            # command): a SIGPIPE then kills one of its two processes and the other waits
+            # for it forever. Let it finish first (a failure closes everything itself).
+            with contextlib.suppress(SandboxError):
+                self._ensure_ready()
         if self._hold is not None:
             with contextlib.suppress(OSError):
                 os.close(self._hold)  # the holder's cat sees EOF and exits, then init exits
