@@ -1,6 +1,6 @@
 # Two entry points a fresh machine needs: `make site` and `make test`.
 # Both create .venv, install the project, and install the system programs the
-# verification needs (apache2) when they are missing; `make test` also chromium.
+# verification needs (apache2, bubblewrap) when they are missing; `make test` also chromium.
 
 PYTHON ?= python3
 VENV   := .venv

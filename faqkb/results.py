@@ -67,6 +67,8 @@ class EntryResult:
     tools: dict[str, str] = field(default_factory=dict)
     #: Where the sandbox was kept (``--keep``); empty when it was removed.
     sandbox: str = ""
+    #: Why the commands ran without the bubblewrap sandbox (empty: they ran inside it).
+    unsandboxed: str = ""
 
     @property
     def ok(self) -> bool:

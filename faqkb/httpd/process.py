@@ -26,6 +26,7 @@ from faqkb.httpd.config import APACHE2, MODULES_DIR, HttpdConfig, HttpdError
 from faqkb.model import Httpd
 from faqkb.proc import spawn
 from faqkb.proc.liveness import alive, signal_all
+from faqkb.proc.sandbox import Sandbox, inner_pid
 
 _POLL = 0.02
 _ERROR_LINES = 25  # lines of httpd's own output an error carries
@@ -70,8 +71,11 @@ class HttpdProcess:
     """One private httpd for one entry's sandbox, run on its :class:`HttpdConfig` (``config``;
     the sandbox layout and the port rewriting are described in :mod:`faqkb.httpd.config`)."""
 
-    def __init__(self, spec: Httpd, sandbox: Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, spec: Httpd, sandbox: Path, *, timeout: float = 30.0,
+                 confine: Sandbox | None = None) -> None:
         self.config = HttpdConfig(spec, sandbox)
+        #: The entry's namespaces httpd (and its config test) runs in, like the commands.
+        self.confine = confine
         self.spec = spec
         self.sandbox = self.config.sandbox
         self.timeout = timeout
@@ -101,7 +105,8 @@ class HttpdProcess:
         return {"PATH": SYSTEM_PATH, "LANG": "C", **self.config.apache_env()}
 
     def _cmd(self, *args: str) -> list[str]:
-        return [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.config.conf), *args]
+        argv = [str(APACHE2), "-d", str(self.sandbox), "-f", str(self.config.conf), *args]
+        return self.confine.wrap(argv) if self.confine is not None else argv
 
     def config_test(self) -> str:
         """Run httpd's config test; return its run-time config dump, or raise HttpdError."""
@@ -175,8 +180,11 @@ class HttpdProcess:
         # are checked in /proc/net/tcp, not by connecting: a probe would put a "handshake
         # stopped" line in the error log the entry's expectations read.
         assert self._proc is not None
+        # Sandboxed, our child is nsenter and httpd writes its pid as the namespace sees it.
+        ours = self._proc.pid if self.confine is None or not self.confine.confined \
+            else inner_pid(self._proc.pid)
         try:
-            if int(self.pid_file.read_text().strip()) != self._proc.pid:
+            if int(self.pid_file.read_text().strip()) != ours:
                 return False
         except (OSError, ValueError):
             return False

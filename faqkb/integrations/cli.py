@@ -161,13 +161,16 @@ def show(entry_id: str, as_json: bool) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a JUnit XML report (a test case per command) for CI.")
 @click.option("--shard", metavar="K/N", help="Run only the K-th of N equal shares of the entries (CI).")
+@click.option("--strict", is_flag=True,
+              help="Also fail (exit 1) when commands ran without the sandbox (no bwrap here).")
 def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: bool, keep: bool,
-           junit: str | None, shard: str | None) -> None:
+           junit: str | None, shard: str | None, strict: bool) -> None:
     """Run every entry's commands and check what they must do. Exit 0 all passed, 1 otherwise.
 
     Results of unchanged entries are reused from .faqkb-cache/ (status "cached"). A
     failure names the file, entry, command and expectation, with the tail of its output.
-    Commands that could not run here (for example no apache2) count as failures.
+    Commands that could not run here (for example no apache2) count as failures. Commands
+    run in a bubblewrap sandbox; where it cannot run, a line says so (--strict: exit 1).
     """
     from faqkb.verify.verifier import verify_kb
 
@@ -203,7 +206,12 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
         for note in report.notes:
             _say(f"faqkb: note: {note}", err=True)
         click.echo(summary_line(totals(report)), err=True)
-    sys.exit(0 if report.ok else EXIT_FAILED)
+    from faqkb.reports.text import unsandboxed_line
+
+    bare = unsandboxed_line(report.results)
+    if bare:  # even with --json: on stderr, never silent
+        click.echo(bare + (" (--strict: failing)" if strict else ""), err=True)
+    sys.exit(0 if report.ok and not (strict and bare) else EXIT_FAILED)
 
 
 @main.command("try")

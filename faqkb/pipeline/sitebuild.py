@@ -93,7 +93,9 @@ def build_site(
     target = (site_dir or project.site_dir).resolve()
     check_target(project, target, "the site folder")
     tmp = new_temp(target)
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    # FAQKB_SANDBOX: a debugging `FAQKB_SANDBOX=off faqkb build` must reach the verifier.
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "FAQKB_SANDBOX")}
     env["NO_MKDOCS_2_WARNING"] = "1"
     env[ENV_VERIFY] = "1" if verify else "0"
     if jobs:

@@ -45,10 +45,22 @@ def failure_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[st
     return out
 
 
+def unsandboxed_line(results: dict[str, EntryResult]) -> str | None:
+    """One line saying which entries ran without the sandbox and why; None if all ran in it."""
+    bare = {eid: er.unsandboxed for eid, er in sorted(results.items()) if er.unsandboxed}
+    if not bare:
+        return None
+    reasons = "; ".join(dict.fromkeys(bare.values()))
+    names = ", ".join(list(bare)[:5]) + (", ..." if len(bare) > 5 else "")
+    return (f"faqkb: {len(bare)} entries ran WITHOUT the sandbox ({names}): {reasons}. Their "
+            "commands could write outside their sandbox and reach faqkb's processes.")
+
+
 def warning_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
     """One message per command that is not ok (a MkDocs warning each), worded as
-    :func:`failure_lines` words it."""
-    out = []
+    :func:`failure_lines` words it; and one if commands ran unsandboxed (strict builds fail)."""
+    bare = unsandboxed_line(results)
+    out = [bare] if bare else []
     for entry_id, er in sorted(results.items()):
         entry = kb.entries[entry_id]
         out += ["\n".join([failure_head(entry, c), *(_indent(w, "    ") for w in c.why)])

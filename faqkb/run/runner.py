@@ -26,6 +26,7 @@ from faqkb.httpd.config import READER_PATHS, HttpdError
 from faqkb.httpd.process import HttpdProcess
 from faqkb.model import HTTPD_SCENARIO, Command, Entry
 from faqkb.proc import spawn
+from faqkb.proc.sandbox import Sandbox
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run import expectations, shell
 from faqkb.run.display import Display
@@ -118,6 +119,9 @@ class _EntryRun:
         self.ctx = ctx
         self.box = box
         self.stack = stack
+        # Before httpd (entered below), so closing the stack stops httpd first, then kills
+        # whatever is left in the namespace, then removes the directory.
+        self.confine = stack.enter_context(Sandbox(box, read_only=self._visible_outside()))
         self.display = Display(box)
         self.servers: dict[str, _Server] = {}
         self.httpd: HttpdProcess | None = None
@@ -127,6 +131,12 @@ class _EntryRun:
         # before can prepare what it needs (or show the configuration being written).
         self.httpd_pending = False
         self.env = shell.sandbox_env(box, self._prepare_httpd())
+
+    def _visible_outside(self) -> list[Path]:
+        """Files outside the sandbox dir its commands must read: the reference server's CA."""
+        if any(c.scenario and c.scenario != HTTPD_SCENARIO for c in self.entry.commands):
+            return [self.ctx.get_pki().cafile]
+        return []
 
     # ----------------------------------------------------------------- files
     def materialize(self, names: tuple[str, ...]) -> None:
@@ -156,7 +166,7 @@ class _EntryRun:
             return {}
         self.materialize(spec.fixtures)
         self.copy_snippets(spec.snippets)
-        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box))
+        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine))
         self.display.add_paths(_httpd_reader_paths(self.entry))
         try:
             values, env_add = self.httpd.prepare()
@@ -210,7 +220,7 @@ class _EntryRun:
         values.setdefault("cafile", str(self.box / "ca.crt"))
         mark = server.log_mark() if server else 0
         proc = shell.run(placeholders.for_run(cmd.run, values), self.box, self.env, stdin=cmd.stdin,
-                         timeout=cmd.timeout, cancel=self.ctx.cancel)
+                         timeout=cmd.timeout, cancel=self.ctx.cancel, sandbox=self.confine)
         log = self._settled_log(cmd, server, mark) if server else None
         # Expectations see what the page shows (reader's ports and paths), as authors write them.
         show = self.display
@@ -271,6 +281,7 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             result.commands.append(res)
             if ctx.on_command:
                 ctx.on_command(entry, index, res)
+        result.unsandboxed = run.confine.problem
         if ctx.defer is not None:
             # Stopping httpd and deleting the sandbox need no decisions: let them finish in
             # the background while this worker starts the next entry. verify_kb waits for them.

@@ -23,6 +23,7 @@ from faqkb._util import SYSTEM_PATH
 from faqkb.model import DEFAULT_TIMEOUT
 from faqkb.proc import spawn
 from faqkb.proc.liveness import kill_group
+from faqkb.proc.sandbox import Sandbox
 
 SHELL = ("/bin/bash", "--noprofile", "--norc", "-o", "pipefail", "-c")
 MAX_CAPTURE = 1 << 20  # per stream; a runaway command must not eat the build's memory
@@ -73,14 +74,18 @@ def run(
     stdin: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     cancel: threading.Event | None = None,
+    sandbox: Sandbox | None = None,
 ) -> ProcessResult:
     """Run ``command`` with bash in ``cwd``; never raises for the command's own failures.
 
     Setting ``cancel`` (on Ctrl-C) ends the command like a timeout: its group is killed.
+    With ``sandbox`` (the entry's namespaces), bash runs inside it: nsenter, the group leader
+    here, forks it into the namespace, so the group kill below still reaches both.
     """
     start = time.monotonic()
+    argv = [*SHELL, command]
     proc = spawn.popen(
-        [*SHELL, command],
+        sandbox.wrap(argv) if sandbox is not None else argv,
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,

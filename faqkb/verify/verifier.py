@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from faqkb.model import Entry, KnowledgeBase
+from faqkb.proc.sandbox import sandbox_mode
 from faqkb.project import Project
 from faqkb.results import CACHED, CommandResult, EntryResult
 from faqkb.run.runner import RunContext, run_entry
@@ -36,6 +37,11 @@ class Report:
     def ok(self) -> bool:
         """True when every command passed (now or cached)."""
         return all(er.ok for er in self.results.values())
+
+    @property
+    def unsandboxed(self) -> dict[str, str]:
+        """Entries whose commands ran without the sandbox, and why (strict runs fail on them)."""
+        return {eid: er.unsandboxed for eid, er in self.results.items() if er.unsandboxed}
 
 
 def shard_ids(ids: list[str], spec: str) -> list[str]:
@@ -67,6 +73,8 @@ def verify_kb(
 
         httpd_problem = httpd_available()
     tools = tool_versions(any(e.uses_httpd for e in entries) and httpd_problem is None)
+    # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
+    tools["sandbox"] = sandbox_mode()
     cache = ResultCache(project.cache_dir)
     report = Report()
     todo: list[tuple[Entry, str]] = []
