@@ -64,9 +64,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import random
 import re
 import shlex
 import socket
+import threading
 from pathlib import Path
 
 from faqkb._util import SYSTEM_PATH
@@ -157,14 +159,31 @@ def files_target(name: str, entry_paths: tuple[tuple[str, str], ...] = ()) -> st
                      "use a sandbox-relative name or add it to httpd.paths")
 
 
+# httpd binds its ports seconds after they are chosen. A port from the kernel's ephemeral
+# range could meanwhile be handed to a reference-server listener or a client socket (bind to
+# port 0 draws from that range), so private httpds take theirs from below it, each at most once
+# per run, checked free when chosen.
+_PORT_RANGE = (20000, 32000)
+_handed_out: set[int] = set()
+_port_lock = threading.Lock()
+
+
 def _free_port() -> int:
-    """A port the kernel just handed out on 127.0.0.1 (never openssl's 4433)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port != 4433:
+    """A port on 127.0.0.1 that is free now, outside the ephemeral range, not yet handed out."""
+    rng = random.Random()
+    with _port_lock:
+        for _ in range(1000):
+            port = rng.randrange(*_PORT_RANGE)
+            if port in _handed_out:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
             return port
+    raise HttpdError(f"no free port between {_PORT_RANGE[0]} and {_PORT_RANGE[1]} on 127.0.0.1")
 
 
 _LISTEN = re.compile(r"^(\s*Listen\s+)(?:(\[[^\]]*\]|[^\s:\[]+):)?(\d+)(?:[ \t]+(\S+))?",
