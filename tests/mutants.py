@@ -9,8 +9,10 @@ the text where a marker value was dumped, so the line of the cause is known exac
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -109,3 +111,44 @@ def mutants(source: str) -> Iterator[Mutant]:
             text = _dump(added)
             line = _line_of(text, "zz_unknown_field")
             yield Mutant(f"{'.'.join(map(str, path)) or 'entry'}+unknown", text, range(line - 1, line + 2))
+
+
+@dataclass
+class Sweep:
+    """What running mutants through the loader gave."""
+
+    tried: int = 0
+    crashes: list[str] = field(default_factory=list)
+    misplaced: list[str] = field(default_factory=list)
+
+
+def stand_in_faq(src: Path, dest: Path) -> None:
+    """``dest`` as a FAQ folder with ``src``'s side files and an empty stand-in for every entry,
+    so links and see_also to the others resolve while only the mutated entry is loaded."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for side in ("_sections.yml", "_tags.yml"):
+        shutil.copy(src / side, dest / side)
+    for other in src.glob("[!_]*.yml"):
+        (dest / other.name).write_text("")
+
+
+def sweep(source: str, target: Path, snippets: Path, into: Sweep | None = None) -> Sweep:
+    """Write every mutant of ``source`` to ``target`` in turn and load its FAQ folder: a crash
+    is anything but a ContentError; misplaced, a problem more than a line from its cause."""
+    from faqkb.errors import ContentError
+    from faqkb.load.loader import load_kb
+
+    out = into or Sweep()
+    for m in mutants(source):
+        out.tried += 1
+        target.write_text(m.text)
+        try:
+            load_kb(target.parent, snippets)
+        except ContentError as exc:
+            mine = [p for p in exc.problems if p.path == str(target)]
+            if mine and not any(p.line in m.lines for p in mine):
+                out.misplaced.append(f"{target.stem} {m.label}: {str(mine[0])[-160:]}")
+        except Exception as exc:  # the point: nothing else may escape
+            out.crashes.append(f"{target.stem} {m.label}: {type(exc).__name__}: {exc}"[:200])
+    target.write_text("")
+    return out
