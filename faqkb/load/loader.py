@@ -77,9 +77,9 @@ def _read_entry(path: Path, reg: Registries, memo: SchemaMemo, out: _Loaded) -> 
     out.entries[entry_id] = Entry.from_dict(doc.data, path, lines)
 
 
-def _cross_check(faq_dir: Path, side: Sections, loaded: _Loaded) -> list[Problem]:
+def _cross_check(faq_dir: Path, files: list[Path], side: Sections, loaded: _Loaded) -> list[Problem]:
     """Checks that need every entry: links, see_also, and the sections' reading lists."""
-    known = sorted({p.stem for p in _entry_files(faq_dir)})
+    known = sorted({p.stem for p in files})
     problems = [p for entry in loaded.entries.values() for p in check_links(entry, known)]
     for doc, see_also in loaded.see_also:
         for i, other in enumerate(see_also):
@@ -141,9 +141,10 @@ def load_kb(
     reg = Registries(side.sections, tags, snippets_dir)
     memo = SchemaMemo(schema_memo)
     loaded = _Loaded(problems=side.problems + tag_problems)
-    for path in _entry_files(faq_dir):
+    files = _entry_files(faq_dir)
+    for path in files:
         _read_entry(path, reg, memo, loaded)
-    problems = loaded.problems + _cross_check(faq_dir, side, loaded)
+    problems = loaded.problems + _cross_check(faq_dir, files, side, loaded)
     memo.save()
     blocking = _blocking(faq_dir, problems, loaded.entries, only)
     if blocking:

@@ -19,7 +19,7 @@ def _shown_output(cmd: Command, res: CommandResult | None) -> str:
     if res is None or cmd.show == "none":
         return ""
     text = {"both": res.combined, "stdout": res.stdout, "stderr": res.stderr}[cmd.show]
-    return clip(redact(text)) if text.strip() else ""
+    return clip(text) if text.strip() else ""  # keys: redacted by the runner
 
 
 def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[Status, str]:
@@ -52,7 +52,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         block += "\n" + output
     status, mark = _mark(cmd, res, er)
     stdin = cmd.stdin.rstrip("\n").replace("\r", "") if cmd.stdin else ""
-    server_log = redact(res.server_log) if res is not None else ""
+    server_log = res.server_log if res is not None else ""
     return {
         "title": cmd.title,
         "block": block,

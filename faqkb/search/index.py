@@ -46,8 +46,8 @@ def _row(e: Entry, er: EntryResult | None) -> tuple[str, ...]:
     outputs = []
     if er is not None:
         for c in er.commands:
-            text = "\n".join(redact(c.combined).splitlines()[:_OUTPUT_LINES])
-            outputs.append(text + ("\n" + redact(c.server_log) if c.server_log else ""))
+            text = "\n".join(c.combined.splitlines()[:_OUTPUT_LINES])  # redacted by the runner
+            outputs.append(text + ("\n" + c.server_log if c.server_log else ""))
     output = "\n".join(outputs)[:_MAX_OUTPUT]
     columns = (
         e.question,
