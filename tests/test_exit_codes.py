@@ -57,3 +57,18 @@ def test_no_color_and_a_closed_stdin_are_plain(tmp_path: Path, faqkb) -> None:
     res = faqkb(project, "try", "a", env={"NO_COLOR": "1", "TERM": "dumb"})
     assert res.returncode == 0, res.stderr
     assert "\x1b[" not in res.stdout and "$ echo hi" in res.stdout
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.kbutil import faqkb_argv, tool_env
+
+    project = make_project(tmp_path, {f"e{i}": MINIMAL.format(id=f"e{i}") for i in range(30)})
+    # The reader closes at once (`| true`); with 30 hits the writer meets the closed pipe.
+    proc = subprocess.Popen(faqkb_argv("search", "answer", "-n", "30"), cwd=project, env=tool_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 141) and "Traceback" not in err and "BrokenPipe" not in err, err

@@ -137,3 +137,13 @@ def test_junit_report_and_shards(tmp_path: Path, faqkb) -> None:
     assert [sorted({r["entry"] for r in s["commands"]}) for s in shares] == [["alpha", "gamma"], ["beta"]]
     bad = faqkb(project, "verify", "--shard", "3/2")
     assert bad.returncode == 2 and "write it as K/N" in bad.stderr
+
+
+def test_junit_is_well_formed_whatever_the_output_holds(tmp_path: Path, faqkb) -> None:
+    import xml.etree.ElementTree as ET
+
+    project = make_project(tmp_path, {"ctl": entry("ctl", "  - run: printf '\\033[31mred\\033[0m \\f \\001 x\\n'; exit 3\n")})
+    res = faqkb(project, "verify", "--junit", "j.xml")
+    assert res.returncode == 1, res.stderr
+    case = ET.parse(project / "j.xml").find(".//testcase")
+    assert case is not None and "\\x1b[31mred" in (case.findtext("system-out") or "")
