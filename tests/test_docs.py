@@ -214,3 +214,14 @@ def test_fields_table_is_one_table_with_every_entry_field() -> None:
     assert {"commands", "httpd"} <= first_column, first_column
     top_level = {path[0] for path in _schema_fields()}
     assert top_level <= first_column, f"missing from the Fields table: {top_level - first_column}"
+
+
+def test_main_help_names_every_command_and_both_servers(faqkb) -> None:
+    from faqkb.integrations.cli import main
+
+    res = faqkb(REPO, "--help")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    missing = [name for name in main.commands if f"faqkb {name}" not in text]
+    assert not missing, f"faqkb --help does not name: {missing}"
+    assert "reference TLS server" in text and "Apache httpd" in text
