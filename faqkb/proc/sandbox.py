@@ -21,8 +21,10 @@ init exits, and the kernel kills every process left in it (``setsid`` escapes, d
 listening ports). The network is shared on purpose: commands reach the
 reference server and httpd on loopback.
 
-Where bwrap cannot run (not installed, user namespaces forbidden; as a non-root user, where
-bwrap's nested user namespace keeps nsenter out of its PID namespace) or ``FAQKB_SANDBOX=off``,
+As root bwrap needs no user namespace; as a normal user it makes one (owning the others) and
+nsenter enters it first: the program keeps its uid and gains no capability (exec drops them),
+so it can neither remount the read-only view nor leave. Where bwrap cannot run (not installed,
+unprivileged user namespaces forbidden by the kernel) or ``FAQKB_SANDBOX=off``,
 :func:`sandbox_problem` says why and :class:`Sandbox` runs programs as before, unconfined; the
 runner marks such results unsandboxed and the reports say so.
 
@@ -60,6 +62,28 @@ _START_TIMEOUT = 10.0
 _ENV = {"PATH": SYSTEM_PATH, "LANG": "C"}  # bwrap's own environment is /proc/1/environ inside
 
 
+#: The device nodes a command may use; bound from the host, as bwrap's ``--dev`` would.
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+def _dev_argv() -> list[str]:
+    """A minimal ``/dev``, built here rather than with bwrap's ``--dev``.
+
+    Why: ``--dev`` mounts a devpts, and unprivileged bwrap can only do that as root of its user
+    namespace, so it then nests a second user namespace to map the real uid back; nsenter can
+    enter only the inner one, which does not own the PID namespace, and is refused. Without a
+    devpts there is one user namespace and a normal user enters it like root enters the rest.
+    Commands get no pseudo-terminals, which none of them needs (their streams are pipes).
+    """
+    argv = ["--tmpfs", "/dev"]
+    for name in DEVICES:
+        argv += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
+    for link, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        argv += ["--symlink", target, f"/dev/{link}"]
+    return argv
+
+
 def _forced_off() -> bool:
     return os.environ.get("FAQKB_SANDBOX", "").strip().lower() in ("off", "0", "no", "none")
 
@@ -82,10 +106,6 @@ def sandbox_problem() -> str | None:
     if out.returncode != 0:
         lines = (out.stderr or b"").decode(errors="replace").strip().splitlines()
         why = lines[-1] if lines else f"exit status {out.returncode}"
-        if os.geteuid() != 0:
-            # Unprivileged, bwrap nests a second user namespace inside the one that owns its
-            # PID namespace, and nsenter (entering the inner one) may not join the PID one.
-            return f"cannot enter the sandbox as a non-root user ({why}); run as root"
         return f"cannot enter the sandbox: {why}"
     return None
 
@@ -147,7 +167,7 @@ class Sandbox:
 
     def _bwrap_argv(self, info_fd: int) -> list[str]:
         argv = ["bwrap", "--unshare-pid", "--die-with-parent", "--new-session",
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+                "--ro-bind", "/", "/", *_dev_argv(), "--proc", "/proc"]
         for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
             argv += ["--size", str(TMPFS_SIZE), "--tmpfs", tmp]
         home = _real_home()
@@ -245,7 +265,7 @@ class Sandbox:
         # host mount and ``..`` from it would reach the real, writable parent directory.
         enter = ["nsenter", f"--target={self._target}", "--pid", "--mount", "--root",
                  f"--wdns={self.box}"]
-        if os.geteuid() != 0:  # bwrap made a user namespace: enter it first (see sandbox_problem)
+        if os.geteuid() != 0:  # bwrap made a user namespace: enter it first (see the module doc)
             enter[2:2] = ["--user", "--preserve-credentials"]
         limits = ["prlimit", f"--as={MEMORY_LIMIT}", f"--cpu={CPU_LIMIT}", f"--fsize={FILE_LIMIT}"]
         return [*enter, "--", *limits, "--", *argv]
