@@ -180,6 +180,16 @@ def test_client_certificate_required(lease, curl, s_client):
     assert "HTTP/1.1 200 OK" in out
 
 
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_client_certificate_request_names_the_ca(lease, s_client, version):
+    """As httpd with SSLCACertificateFile: the CertificateRequest lists the acceptable CA."""
+    lst = lease("client-cert-required")
+    _rc, out = s_client(lst, "-CAfile", "ca.crt", version)
+    assert "No client certificate CA names sent" not in out, out
+    names = out.split("Acceptable client certificate CA names", 1)[1].splitlines()[1]
+    assert "faqkb Test" in names and "CA" in names, out
+
+
 def test_tls12_only(lease, s_client):
     lst = lease("tls12-only")
     rc, out = s_client(lst, "-tls1_3")

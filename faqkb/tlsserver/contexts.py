@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faqkb.tlsserver import ca_names
 from faqkb.tlsserver.scenarios import SCENARIOS, Scenario
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class ScenarioContexts:
         self._lock = threading.Lock()  # guards _contexts
         self._make_lock = threading.Lock()  # one context made at a time
         self._leaves: dict[int, Issued] = {}
+        #: Why client-certificate requests name no CA (None: they name the test CA).
+        self.ca_names_problem: str | None = None
 
     def get(self, scenario: str) -> ssl.SSLContext:
         """The context serving ``scenario`` (a TLS scenario, not ``plain-http``)."""
@@ -72,17 +75,10 @@ class ScenarioContexts:
         ctx = self._new(scenario.leaf, scenario.send_chain, extra=extra)
         if scenario.require_client_cert:
             ctx.verify_mode = ssl.CERT_REQUIRED
-            # Trusts the test CA, but names no acceptable CA in the CertificateRequest (httpd
-            # sends its SSLCACertificateFile's DNs; s_client says "No client certificate CA
-            # names sent"). Python's ssl has no way to set that list: SSLContext wraps neither
-            # SSL_CTX_set_client_CA_list nor set0_CA_list, and load_verify_locations fills only
-            # the verify store. The ways around it are not Python's ssl: ctypes on the SSL_CTX
-            # pointer inside CPython's private PySSLContext layout (a crash of the whole build
-            # if the layout or the loaded libssl differ), or an OPENSSL_CONF "ClientCAFile"
-            # read before OpenSSL initialises (process-wide, and too late for the build, whose
-            # PKI is made after ssl is loaded). So no list is sent rather than a faked one;
-            # clients offer their certificate anyway, which is all the KB's entries rely on.
+            # Trusts the test CA and, like httpd's SSLCACertificateFile, names it in the
+            # CertificateRequest (see ca_names for how, Python's ssl having no API for it).
             ctx.load_verify_locations(cafile=str(self.pki.cafile))
+            self.ca_names_problem = ca_names.send_ca_names(ctx, self.pki.cafile)
         if scenario.max_tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         if scenario.ciphers:

@@ -247,6 +247,11 @@ class Listener:
                     backoff = 0.0
                 if not self._take_slot(conn, slots):
                     return
+                # Small answers go out at once: without it Nagle holds the response behind the
+                # unacknowledged session tickets until the client's delayed ACK (40 ms a
+                # request). Set before the connection is registered, so none is seen without.
+                with contextlib.suppress(OSError):
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 t = threading.Thread(target=self._serve_one, args=(conn, addr), daemon=True,
                                      name=f"faqkb-tls-{self.scenario}-{addr[1]}")
                 with self._cond:
@@ -284,10 +289,6 @@ class Listener:
         with self._cond:
             c = self._conns.get(id(me)) or _Conn(self, conn, peer)
         try:
-            # Small answers go out at once: without it Nagle holds the response behind the
-            # unacknowledged session tickets until the client's delayed ACK (40 ms a request).
-            with contextlib.suppress(OSError):
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.settimeout(self._server.timeout)
             if self.tls:
                 self._serve_tls(c, peer)
@@ -540,6 +541,8 @@ class ReferenceServer:
         cafile = self.pki.cafile
         sock = socket.create_server(("127.0.0.1", port), backlog=LISTEN_BACKLOG)
         listener = Listener(self, scenario, sock, cafile)
+        if SCENARIOS[scenario].require_client_cert and self.contexts.ca_names_problem:
+            listener.log(f"certificate requests name no CA: {self.contexts.ca_names_problem}")
         with self._lock:
             self._listeners.add(listener)
         return listener
