@@ -633,3 +633,15 @@ def test_d11_serve_tls_cleans_up_on_sigint_even_if_ignored_and_on_sighup(sig):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.stdout.close()
+
+
+def test_ca_names_fall_back_when_the_layout_check_fails(monkeypatch, pki):
+    """A failed (or crashing) check in the child leaves the context alone and says why."""
+    from faqkb.tlsserver import ca_names
+
+    monkeypatch.setattr(ca_names, "_CHECK", "import os; os.abort()")  # a crash, in the child
+    why = ca_names.layout_works.__wrapped__()
+    assert why is not None and "layout check failed" in why
+    monkeypatch.setattr(ca_names, "layout_works", lambda: why)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    assert ca_names.send_ca_names(ctx, pki.cafile) == why
