@@ -228,15 +228,20 @@ class Sandbox:
         deadline = time.monotonic() + _START_TIMEOUT
         info, ready = b"", b""
         out = self._proc.stdout.fileno()
+        # bwrap closes the info pipe once it has written it; an fd at EOF stays readable, so it
+        # leaves the watch list then (watching it would spin a core until the holder is ready).
+        watch = [info_r, out]
         while not ready.endswith(b"\n"):
             left = deadline - time.monotonic()
-            readable = select.select([info_r, out], [], [], max(0.0, left))[0] if left > 0 else []
+            readable = select.select(watch, [], [], max(0.0, left))[0] if left > 0 else []
             if not readable:
                 raise SandboxError(f"bwrap did not start within {_START_TIMEOUT:g}s")
             for fd in readable:
                 chunk = os.read(fd, 4096)
                 if fd == info_r:
                     info += chunk
+                    if not chunk:
+                        watch.remove(info_r)
                 elif chunk:
                     ready += chunk
                 else:  # the holder never ran: bwrap said why on stderr
@@ -245,9 +250,10 @@ class Sandbox:
         while True:  # the info JSON is written before the mounts; it is complete by now
             with contextlib.suppress(ValueError):
                 return int(json.loads(info)["child-pid"])
-            if not select.select([info_r], [], [], 1.0)[0]:
+            chunk = os.read(info_r, 4096) if select.select([info_r], [], [], 1.0)[0] else b""
+            if not chunk:  # no more within a second, or the pipe is closed: it never will be
                 raise SandboxError(f"bwrap reported no child pid: {info!r}")
-            info += os.read(info_r, 4096)
+            info += chunk
 
     def wrap(self, argv: list[str]) -> list[str]:
         """``argv`` run inside the namespace, under the limits; ``argv`` itself when unconfined."""
@@ -296,9 +302,25 @@ class Sandbox:
                     stream.close()
         # bwrap's exit waits for its init, and the init's exit kills the namespace, but the
         # kernel finishes that asynchronously: wait until the init itself is gone.
-        deadline = time.monotonic() + _START_TIMEOUT
-        while self._target and alive(self._target) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        if self._target:
+            _wait_gone(self._target, _START_TIMEOUT)
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait until ``pid`` (not our child) has exited: on its pidfd, else by polling."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # already gone, or a kernel without pidfds
+        fd = -1
+    if fd >= 0:
+        try:
+            select.select([fd], [], [], timeout)  # readable once the process has exited
+        finally:
+            os.close(fd)
+        return
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def inner_pid(pid: int) -> int | None:
