@@ -189,3 +189,16 @@ def test_a_killed_inits_staging_folder_is_swept_by_the_next(tmp_path: Path, faqk
     res = faqkb(tmp_path, "init", "kb")
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kb"]
+
+
+def test_a_parent_folder_it_may_not_write_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")  # as a normal user's /srv would; root ignores modes
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with pytest.raises(FaqkbError, match=rf"cannot write in {re.escape(str(tmp_path))}: faqkb writes the files "
+                                         r"beside kb first"):
+        init_kb(tmp_path / "kb")
+    assert list(tmp_path.iterdir()) == []

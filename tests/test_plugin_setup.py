@@ -88,3 +88,15 @@ def test_mkdocs_yaml_is_found_like_mkdocs_yml(tmp_path: Path, faqkb) -> None:
     (project / "mkdocs.yaml").unlink()
     res = faqkb(project, "build")
     assert res.returncode == 2 and "no mkdocs.yml (or mkdocs.yaml) found" in res.stderr and "faqkb init" in res.stderr
+
+
+def test_render_out_carries_the_stylesheet_for_other_generators(tmp_path: Path, faqkb) -> None:
+    project = _bare_project(tmp_path)
+    res = faqkb(project, "render", "--no-verify", "--out", str(tmp_path / "rendered"))
+    assert res.returncode == 0, res.stderr
+    assert ".faqkb-mark-passed::before" in (tmp_path / "rendered" / "assets" / "faqkb.css").read_text()
+    (project / "docs" / "assets").mkdir()
+    (project / "docs" / "assets" / "faqkb.css").write_text("/* ours */\n")
+    res = faqkb(project, "render", "--no-verify", "--out", str(tmp_path / "rendered"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "rendered" / "assets" / "faqkb.css").read_text() == "/* ours */\n"

@@ -1,4 +1,4 @@
-"""A real `mkdocs serve`: a snippet edit re-verifies and reloads the page; invalid content does
+"""A real `mkdocs serve`: a snippet or template edit rebuilds the page; invalid content does
 not hang the server (every page lists the problems above the last good build, and the terminal
 prints them); a failing command's warning names the file and line, as `faqkb verify` does."""
 
@@ -106,12 +106,19 @@ def serve(project: Path, home: Path) -> Iterator[Served]:
 def test_serve_rebuilds_on_snippet_edits_and_keeps_answering_through_content_errors(tmp_path: Path) -> None:
     project = make_project(tmp_path / "kb", {"alpha": ENTRY})
     (project / "snippets" / "greet.sh").write_text("echo hello-one\n")
+    (project / "faqkb_templates").mkdir()
+    template = project / "faqkb_templates" / "entry.md.j2"
+    template.write_text('{% include "default/entry.md.j2" %}\nFooter one.\n')
     entry = project / "docs" / "faq" / "alpha.yml"
     page = "/faq/certificates/"
     with serve(project, tmp_path) as server:
-        server.wait_for(page, lambda t: "$ bash greet.sh\nhello-one" in t, "first page")
+        server.wait_for(page, lambda t: "$ bash greet.sh\nhello-one" in t and "Footer one." in t, "first page")
         watching = next(ln for ln in server.output().splitlines() if "Watching paths for changes" in ln)
-        assert "'snippets'" in watching, watching
+        assert "'snippets'" in watching and "'faqkb_templates'" in watching, watching
+
+        # So does the team's template folder: an edit re-renders the page.
+        template.write_text('{% include "default/entry.md.j2" %}\nFooter two.\n')
+        server.wait_for(page, lambda t: "Footer two." in t, "page with the edited template")
 
         # A snippet lives outside docs/: its edit re-verifies the entry and reloads the page.
         (project / "snippets" / "greet.sh").write_text("echo hello-two\n")

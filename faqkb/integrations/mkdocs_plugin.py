@@ -86,10 +86,12 @@ def add_extensions(config: MkDocsConfig) -> list[str]:
 def strict_links(config: MkDocsConfig, raw: dict[str, Any]) -> list[str]:
     """Make the link checks of :data:`STRICT_LINKS` warnings (a ``--strict`` build then fails
     on them) unless mkdocs.yml sets them; return the ones set here."""
-    validation = raw.get("validation") if isinstance(raw.get("validation"), dict) else {}
-    assert isinstance(validation, dict)
-    links = validation.get("links") if isinstance(validation.get("links"), dict) else {}
-    assert isinstance(links, dict)
+    def mapping(value: object) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    # MkDocs takes `validation: {anchors: ...}` as short for `validation: {links: {anchors: ...}}`.
+    validation = mapping(raw.get("validation"))
+    links = mapping(validation.get("links"))
     changed = []
     for check in STRICT_LINKS:
         if check not in validation and check not in links:

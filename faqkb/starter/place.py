@@ -65,7 +65,12 @@ def place_files(target: Path, files: dict[str, str]) -> list[Path]:
         raise FaqkbError(f"{target} already has {', '.join(found)}; nothing was written (faqkb never "
                          "overwrites a file: move them away or choose another folder)")
     made_target = not target.exists()
-    tmp = new_temp(target)
+    try:
+        tmp = new_temp(target)
+    except PermissionError:
+        raise FaqkbError(f"cannot write in {target.parent}: faqkb writes the files beside {target.name} "
+                         "first, then moves them in; run it where you may write, or make the folder "
+                         "writable") from None
     moved: list[Path] = []
     try:
         for rel, text in files.items():
