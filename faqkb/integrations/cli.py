@@ -73,6 +73,7 @@ def main() -> None:
 
     \b
     At a glance:
+      faqkb init [DIR]           start a new knowledge base that builds as it is
       faqkb lint                 check every entry, list every problem (exit 2 if any)
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
@@ -80,6 +81,7 @@ def main() -> None:
       faqkb show ENTRY_ID        print one entry in the terminal
       faqkb try ENTRY_ID         re-run one entry now and show its output
       faqkb new ENTRY_ID ...     start a new entry from a template
+      faqkb templates            copy the page templates out, to change how pages look
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
     """
@@ -282,6 +284,56 @@ def new(entry_id: str, section: str, question: str) -> None:
 
     path = new_entry(_project(), entry_id, section, question)
     click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
+
+
+@main.command()
+@click.argument("directory", default=".", required=False, type=click.Path(file_okay=False))
+@click.option("--name", help="The site's name (default: made from the folder's name).")
+def init(directory: str, name: str | None) -> None:
+    """Start a knowledge base in DIRECTORY (default: here): mkdocs.yml, a home page, one
+    section, a tag list, an example entry that verifies, .gitignore, a GitHub Actions
+    workflow and a pre-commit hook.
+
+    DIRECTORY must be new or empty (a .git folder is fine); nothing is ever overwritten.
+    """
+    from faqkb.starter.kb import init_kb
+
+    if name is not None and not name.strip():
+        _die("faqkb: --name must not be empty")
+    target = Path(directory)
+    written = init_kb(target, name)
+    base = target.absolute()
+    click.echo(f"created a knowledge base in {base}:", err=True)
+    for path in written:
+        click.echo(f"  {path.relative_to(base)}", err=True)
+    steps = [] if base.resolve() == Path.cwd().resolve() else [f"cd {directory}"]
+    steps += ["faqkb verify            run the example entry's commands",
+              "faqkb build --strict    build the site into site/",
+              "mkdocs serve            preview it at http://127.0.0.1:8000/ while you edit",
+              'faqkb new ID --section basics --question "How do I ...?"   add a question',
+              "git init && pre-commit install   lint the entries before each commit"]
+    click.echo("next steps:\n" + "\n".join(f"  {s}" for s in steps), err=True)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False),
+              help="Folder to copy them into (default: templates_dir of mkdocs.yml, else faqkb_templates).")
+def templates(out: str | None) -> None:
+    """Copy faqkb's page templates (*.j2) out as a starting point for your own.
+
+    Each template in templates_dir replaces faqkb's of the same name; keep only the ones
+    you change, so the others follow faqkb's updates. Refuses to overwrite any file.
+    """
+    from faqkb.project import DEFAULT_TEMPLATES_DIR
+    from faqkb.starter.templates import copy_templates
+
+    project = _project()
+    target = Path(out) if out else project.templates_dir or project.root / DEFAULT_TEMPLATES_DIR
+    written = copy_templates(target)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    click.echo("edit the ones you want to change and delete the rest; a build uses them when "
+               "they are in templates_dir (default: faqkb_templates beside mkdocs.yml)", err=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

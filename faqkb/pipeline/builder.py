@@ -56,7 +56,8 @@ def build(
         results, notes = report.results, report.notes
     pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix,
                                                     legacy_page=project.legacy_page,
-                                                    directory_urls=project.directory_urls))
+                                                    directory_urls=project.directory_urls,
+                                                    templates_dir=project.templates_dir))
     failures = warning_lines(kb, results)
     if memo is not None and not failures:
         memo.put(pages)

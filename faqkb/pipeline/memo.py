@@ -19,11 +19,17 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 
 def inputs_digest(project: Project, tools: dict[str, str]) -> str:
     """A hash of everything the rendered pages depend on: the FAQ files, the snippets,
-    faqkb's own code and templates, and the tool versions the results were made with."""
+    faqkb's own code and templates, the knowledge base's own templates, and the tool versions
+    the results were made with."""
+    own = project.templates_dir
+    # Relative, as every path hashed here: a moved checkout (another CI workspace) keeps its memo.
+    own_name = own and (own.relative_to(project.root).as_posix() if own.is_relative_to(project.root)
+                        else str(own))
     h = hashlib.sha256(json.dumps([project.faq_prefix, project.legacy_page, project.directory_urls,
-                                   tools], sort_keys=True).encode())
-    for base in (project.faq_dir, project.snippets_dir, _PACKAGE):
-        if not base.is_dir():
+                                   own_name, tools], sort_keys=True).encode())
+    for i, base in enumerate((project.faq_dir, project.snippets_dir, project.templates_dir, _PACKAGE)):
+        h.update(f"\0base {i}\0".encode())  # a file moved from one folder to another is a change
+        if base is None or not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:

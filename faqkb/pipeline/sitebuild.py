@@ -20,11 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faqkb.errors import EXIT_FAILED, FaqkbError
+from faqkb.errors import EXIT_FAILED, ContentError, FaqkbError
 from faqkb.load.loader import load_kb
 from faqkb.pipeline.builder import Built, build
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
-from faqkb.project import Project
+from faqkb.project import Project, plugin_listed
+from faqkb.render.jinja import check_overrides
+from faqkb.render.style import STYLESHEET_URI, stylesheet
 
 MKDOCS_TIMEOUT = 3600
 #: How long an interrupted MkDocs child gets to tear down its servers and sandboxes.
@@ -34,6 +36,8 @@ _PR_SET_PDEATHSIG = 1
 #: (MkDocs has no command-line override for plugin options); read by :func:`plugin_overrides`.
 ENV_VERIFY = "FAQKB_VERIFY"
 ENV_JOBS = "FAQKB_JOBS"
+#: What mkdocs.yml needs for faqkb, as the message that asks for it shows it.
+PLUGIN_HINT = "plugins:\n  - search\n  - faqkb"
 
 
 def plugin_overrides(environ: dict[str, str], verify: bool, jobs: int) -> tuple[bool, int | None]:
@@ -87,9 +91,17 @@ def build_site(
 ) -> SiteResult:
     """Build the site with ``mkdocs build`` (the faqkb plugin does the work) atomically."""
     if project.config_file is None:
-        raise FaqkbError(f"no mkdocs.yml found at or above {project.root}; create one first")
+        raise FaqkbError(f"no mkdocs.yml (or mkdocs.yaml) found at or above {project.root}; "
+                         "start a knowledge base with `faqkb init`, or write one")
+    if not plugin_listed(project.config_file):
+        # Without it MkDocs builds a site with no FAQ and verifies nothing.
+        raise FaqkbError(f"{project.config_file} does not list the faqkb plugin, so MkDocs would "
+                         f"build no FAQ; add it under plugins:\n{PLUGIN_HINT}")
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
     load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
+    problems = check_overrides(project.templates_dir)
+    if problems:
+        raise ContentError(problems)
     target = (site_dir or project.site_dir).resolve()
     check_target(project, target, "the site folder")
     tmp = new_temp(target)
@@ -141,7 +153,9 @@ def render_tree(
             return []
 
         shutil.copytree(project.docs_dir, tmp, ignore=ignore, dirs_exist_ok=True)
-        for rel, text in built.pages.items():
+        # The pages' marks need faqkb's stylesheet (a copy of the team's own in docs/ wins).
+        pages = {STYLESHEET_URI: stylesheet()} if not (tmp / STYLESHEET_URI).exists() else {}
+        for rel, text in {**pages, **built.pages}.items():
             dest = tmp / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, "utf-8")

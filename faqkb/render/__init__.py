@@ -4,6 +4,7 @@
 - :mod:`.views`: the template data of one entry, one command, one httpd block.
 - :mod:`.links`: URLs of pages and entries, ``[text](#id)`` links, the old FAQ's anchors.
 - :mod:`.markdown`: escaping, fences, clipping and redacting output.
-- :mod:`.jinja`: the one Jinja environment (StrictUndefined) and its filters.
-- ``templates/``: the Jinja templates.
+- :mod:`.jinja`: the one Jinja environment (StrictUndefined), its filters, a team's own templates.
+- :mod:`.style`: the stylesheet the pages' classes need (``assets/faqkb.css``).
+- ``templates/``: the Jinja templates; ``assets/``: the stylesheet.
 """

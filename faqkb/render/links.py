@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 from faqkb.model import ENTRY_LINK, Entry, KnowledgeBase
-from faqkb.render.jinja import environment
+from faqkb.render.jinja import environment, render
 
 
 class Urls:
@@ -63,9 +64,10 @@ def extra_anchors(kb: KnowledgeBase) -> dict[str, str]:
     return {ref: eid for ref, eid in legacy_targets(kb).items() if ref not in kb.entries}
 
 
-def legacy_redirect_page(kb: KnowledgeBase, page: str, prefix: str, directory_urls: bool) -> str:
+def legacy_redirect_page(kb: KnowledgeBase, page: str, prefix: str, directory_urls: bool,
+                         templates_dir: Path | None = None) -> str:
     """A static HTML page at ``page`` that forwards ``#old-anchor`` to today's entry (the list
-    of links works without JavaScript)."""
+    of links works without JavaScript); ``templates_dir`` as in :mod:`.jinja`."""
     up = "../" * page.count("/")
 
     def url(entry_id: str) -> str:
@@ -81,9 +83,8 @@ def legacy_redirect_page(kb: KnowledgeBase, page: str, prefix: str, directory_ur
         for ref, eid in targets.items()
         if ref != eid
     )
-    return environment().get_template("legacy.html.j2").render(
-        table=_script_json(table), items=items, index=html.escape(f"{up}{prefix}/")
-    )
+    return render(environment(templates_dir), "legacy.html.j2", templates_dir,
+                  table=_script_json(table), items=items, index=html.escape(f"{up}{prefix}/"))
 
 
 def _script_json(data: object) -> str:

@@ -61,7 +61,9 @@ def safe_markdown(text: str) -> str:
 
 
 def _safe_prose(text: str) -> str:
-    text = _UNSAFE_LINK.sub(lambda m: m.group(1) + "#unsafe-link-removed:", text)
+    # about:blank, not a #fragment: a link to an anchor no page has would fail a strict build,
+    # whose link checks (the MkDocs plugin's) skip URLs with a scheme.
+    text = _UNSAFE_LINK.sub(lambda m: m.group(1) + "about:blank#unsafe-link-removed:", text)
     return _RAW_HTML.sub("&lt;", text)
 
 
