@@ -1,6 +1,7 @@
 """Load: YAML entry files and side files -> a validated :class:`~faqkb.model.KnowledgeBase`.
 
 - :mod:`.located`: safe YAML that remembers where every value is (``path:line:col``).
+- :mod:`.yamlhints`: the usual hand-editing YAML mistakes, explained with their fix.
 - :mod:`.schema`: the published JSON Schema, its errors as readable problems.
 - :mod:`.memo`: which entry texts already passed the text-only checks.
 - :mod:`.sidefiles`: ``_sections.yml`` and ``_tags.yml``.
