@@ -44,9 +44,9 @@ def _project(faq_dir: str | None = None) -> Project:
 
 def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
     """Load the FAQ; a ContentError (every problem) is reported by run()."""
-    from faqkb.load.loader import load_kb
+    from faqkb.load.loader import load_project
 
-    kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
+    kb = load_project(project, only=only)
     if kb.problems:
         files = sorted({p.path for p in kb.problems})
         click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected "
@@ -73,7 +73,7 @@ def main() -> None:
 
     \b
     At a glance:
-      faqkb lint                 check every entry, list every problem (exit 2 if any)
+      faqkb lint [PATH...]       check the entries, list every problem (exit 2 if any)
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
       faqkb render --out DIR     write the docs tree with the FAQ as Markdown
@@ -86,16 +86,38 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("faq_dir", required=False, type=click.Path(file_okay=False))
-def lint(faq_dir: str | None) -> None:
-    """Check every entry in FAQ_DIR (default: docs/faq) and report every problem.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def lint(paths: tuple[Path, ...]) -> None:
+    """Check the FAQ and report every problem (default: the project's docs/faq, whole).
+
+    PATHS may be FAQ folders (checked whole) and files, from any folder: each file's FAQ is
+    found from its mkdocs.yml. An entry file is checked against its whole FAQ, and the
+    problems in the named files (and in _sections.yml, _tags.yml) are reported; a side file
+    checks its whole FAQ. What a pre-commit hook passes (pass_filenames) is fine.
 
     Problems are printed as path:line:col: message. Exit 0 when clean, 2 when not.
     """
-    project = _project(faq_dir)
-    kb = _load(project)
-    n = len(kb.entries)
-    click.echo(f"{project.faq_dir}: {n} entr{'y' if n == 1 else 'ies'}, no problems.", err=True)
+    from faqkb.load.lintpaths import lint_paths
+
+    report = lint_paths(list(paths))
+    for note in report.notes:
+        _say(f"faqkb: note: {note}", err=True)
+    for c in report.checked:
+        if c.elsewhere:
+            click.echo(f"faqkb: note: {c.elsewhere} other problem{'s' * (c.elsewhere != 1)} in "
+                       f"{c.faq_dir}, in files not named (run `faqkb lint` for all)", err=True)
+    if report.problems:
+        raise ContentError(report.problems)
+    if not report.checked:
+        click.echo("faqkb: nothing to check in the files given (no entry, no _sections.yml or "
+                   "_tags.yml)", err=True)
+    for c in report.checked:
+        if c.files is None:
+            n = c.entries or 0
+            click.echo(f"{c.faq_dir}: {n} entr{'y' if n == 1 else 'ies'}, no problems.", err=True)
+        else:
+            click.echo(f"{c.faq_dir}: {c.files} file{'s' * (c.files != 1)} checked, no problems.",
+                       err=True)
 
 
 @main.command()

@@ -6,6 +6,8 @@
 - :mod:`.memo`: which entry texts already passed the text-only checks.
 - :mod:`.sidefiles`: ``_sections.yml`` and ``_tags.yml``.
 - :mod:`.checks`: checks of one entry against the registries (sections, tags, fixtures, ...).
+- :mod:`.strays`: entry-shaped YAML outside the FAQ folder (never part of the KB).
 - :mod:`.loader`: reads a FAQ directory and runs every check (:func:`~.loader.load_kb`).
+- :mod:`.lintpaths`: ``faqkb lint PATH...``: the KB of each file, found from where it is.
 - :mod:`.scaffold`: ``faqkb new``, a fresh entry file.
 """

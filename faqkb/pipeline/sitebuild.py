@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faqkb.errors import EXIT_FAILED, FaqkbError
-from faqkb.load.loader import load_kb
+from faqkb.load.loader import load_project
 from faqkb.pipeline.builder import Built, build
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project
@@ -89,7 +89,7 @@ def build_site(
     if project.config_file is None:
         raise FaqkbError(f"no mkdocs.yml found at or above {project.root}; create one first")
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
-    load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
+    load_project(project, schema_memo=project.cache_dir / "schema-valid.json")
     target = (site_dir or project.site_dir).resolve()
     check_target(project, target, "the site folder")
     tmp = new_temp(target)
@@ -130,6 +130,8 @@ def render_tree(
     """Write the docs tree with the FAQ rendered to Markdown into ``out``, atomically."""
     out = out.resolve()
     check_target(project, out, "the output folder")
+    # Invalid content, or an entry outside the FAQ folder (copied out as raw YAML), stops it here.
+    load_project(project, schema_memo=project.cache_dir / "schema-valid.json")
     built = build(project, verify=verify, jobs=jobs, progress=progress)
     tmp = new_temp(out)
     try:
