@@ -16,6 +16,7 @@ import click
 from faqkb import __version__
 from faqkb._util import printable
 from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
+from faqkb.model import SECTIONS_FILE
 from faqkb.project import Project
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
     kb = load_project(project, only=only)
     if kb.problems:
         files = sorted({p.path for p in kb.problems})
-        click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected "
-                   "or in see_also (run `faqkb lint`); running the selected entries", err=True)
+        click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected, "
+                   "or that do not stop an entry from running (see_also, placeholders; run "
+                   "`faqkb lint`); running the selected entries", err=True)
     return kb
 
 
@@ -80,6 +82,7 @@ def main() -> None:
       faqkb show ENTRY_ID        print one entry in the terminal
       faqkb try ENTRY_ID         re-run one entry now and show its output
       faqkb new ENTRY_ID ...     start a new entry from a template
+      faqkb schema [--write]     print the entry schema (or write it for editors)
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
     """
@@ -296,14 +299,49 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
 
 @main.command()
 @click.argument("entry_id")
-@click.option("--section", required=True, help="Section id (see docs/faq/_sections.yml).")
+@click.option("--section", required=True, help="Section id (one of those in _sections.yml).")
 @click.option("--question", required=True, help="The question, in the reader's words.")
-def new(entry_id: str, section: str, question: str) -> None:
-    """Create docs/faq/ENTRY_ID.yml from a template (refuses to overwrite)."""
-    from faqkb.load.scaffold import new_entry
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="A tag (repeatable); checked against _tags.yml when there is one.")
+def new(entry_id: str, section: str, question: str, tags: tuple[str, ...]) -> None:
+    """Create ENTRY_ID.yml in the FAQ folder from a template (refuses to overwrite).
 
-    path = new_entry(_project(), entry_id, section, question)
-    click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
+    Its answer and command are placeholders that `faqkb lint` refuses until you replace
+    them. Also writes (or refreshes) the FAQ folder's .entry.schema.json, which the entry
+    names for editors; a file of that name faqkb did not write is left alone.
+    """
+    from faqkb.load.scaffold import new_entry, write_editor_schema
+
+    project = _project()
+    path = new_entry(project, entry_id, section, question, list(tags))
+    schema, status = write_editor_schema(project.faq_dir)
+    if status != "current":
+        click.echo(f"{schema}: {status} (the schema editors check entries against)", err=True)
+    click.echo(f"created {path}; write its answer and commands, then run `faqkb lint`", err=True)
+
+
+@main.command()
+@click.option("--write", is_flag=True,
+              help="Write it into the FAQ folder as .entry.schema.json instead of printing it.")
+def schema(write: bool) -> None:
+    """Print the JSON Schema of an entry (what `faqkb new` writes for editors).
+
+    With --write: write or refresh the FAQ folder's .entry.schema.json, which entries name
+    with `# yaml-language-server: $schema=.entry.schema.json`; a file of that name faqkb did
+    not write is left alone (exit 2).
+    """
+    from faqkb.load.scaffold import editor_schema_text, write_editor_schema
+
+    if not write:
+        click.echo(editor_schema_text(), nl=False)
+        return
+    project = _project()
+    if not project.faq_dir.is_dir():
+        _die(f"faqkb: FAQ folder {project.faq_dir} not found; create it (with {SECTIONS_FILE}) first")
+    path, status = write_editor_schema(project.faq_dir)
+    click.echo(f"{path}: {status}", err=True)
+    if status.startswith("kept"):
+        sys.exit(EXIT_INVALID)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

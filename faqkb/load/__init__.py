@@ -9,5 +9,5 @@
 - :mod:`.strays`: entry-shaped YAML outside the FAQ folder (never part of the KB).
 - :mod:`.loader`: reads a FAQ directory and runs every check (:func:`~.loader.load_kb`).
 - :mod:`.lintpaths`: ``faqkb lint PATH...``: the KB of each file, found from where it is.
-- :mod:`.scaffold`: ``faqkb new``, a fresh entry file.
+- :mod:`.scaffold`: ``faqkb new``, a fresh entry file, and the editors' copy of the schema.
 """

@@ -114,9 +114,10 @@ def _blocking(faq_dir: Path, problems: list[Problem], entries: dict[str, Entry],
     if only is None:
         return problems
     mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml")}
-    # A see_also to an entry not written yet does not stop its commands from running.
-    blocking = [p for p in problems
-                if (p.path in mine and p.kind is not Kind.SEE_ALSO) or Path(p.path).name.startswith("_")]
+    # A see_also to an entry not written yet, or an answer not written yet, does not stop the
+    # entry's commands from running.
+    blocking = [p for p in problems if (p.path in mine and p.kind not in (Kind.SEE_ALSO, Kind.DRAFT))
+                or Path(p.path).name.startswith("_")]
     for i in only:
         if i not in entries and not any(p.path in mine for p in problems):
             fix = did_you_mean(i, entries, otherwise="check the id (the file name stem)")
