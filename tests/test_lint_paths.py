@@ -3,6 +3,7 @@ written outside the FAQ folder: reported by lint and builds, never published raw
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -100,7 +101,7 @@ def test_what_is_not_an_entry_file(tmp_path: Path, faqkb) -> None:
     assert "faqkb: note: mkdocs.yml is not in the FAQ folder docs/faq; nothing to check in it" in lines
     assert f"{faq}/gone.yml:1:1: no such file; check the path" in lines
     assert (f"{loose}:1:1: not part of any FAQ: there is no mkdocs.yml at or above it and no "
-            "_sections.yml beside it; name files of a FAQ folder (docs/faq/<id>.yml)") in lines
+            "_sections.yml beside it; name files of a FAQ folder (by default docs/faq/<id>.yml)") in lines
     # a folder is still a FAQ folder, and a project folder means its FAQ folder
     assert faqkb(tmp_path, "lint", "kb/docs/faq").returncode == 0
     res = faqkb(tmp_path, "lint", "kb")
@@ -182,3 +183,15 @@ def test_mkdocs_warns_about_a_misplaced_entry_and_does_not_publish_it(tmp_path: 
     assert (site / "faq" / "certificates" / "index.html").is_file()
     strict = mkdocs(project, "build", "--strict")
     assert strict.returncode != 0
+
+
+def test_the_search_for_misplaced_entries_reads_only_plain_files(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"a": A})
+    docs = project / "docs"
+    os.mkfifo(docs / "pipe.yml")  # opened, it would block
+    (docs / "zero.yml").symlink_to("/dev/zero")  # read, it would never end
+    (docs / "loop").symlink_to(docs, target_is_directory=True)  # walked into, it would repeat
+    (docs / "big.yml").write_text("id: x\nquestion: q\n" + "# padding\n" * 40_000)  # over 256 KiB
+    res = faqkb(project, "lint", timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip() == f"{docs}/faq: 1 entry, no problems."

@@ -98,9 +98,9 @@ def lint_paths(paths: Sequence[Path]) -> LintReport:
             continue
         project = _project_of_file(path)
         if project is None:
-            report.problems.append(Problem(str(path), 1, 1, "not part of any FAQ: there is no "
-                                           f"{CONFIG_NAME} at or above it and no {SECTIONS_FILE} "
-                                           "beside it; name files of a FAQ folder (docs/faq/<id>.yml)"))
+            report.problems.append(Problem(
+                str(path), 1, 1, f"not part of any FAQ: there is no {CONFIG_NAME} at or above it and "
+                f"no {SECTIONS_FILE} beside it; name files of a FAQ folder (by default docs/faq/<id>.yml)"))
             continue
         faq_dir = project.faq_dir
         shown = shown_faq_dir(faq_dir, project.root)
