@@ -21,6 +21,9 @@ class Kind(enum.Enum):
     INVALID = "invalid"
     #: A ``see_also`` naming no entry (yet): it does not stop that entry's commands from running.
     SEE_ALSO = "see_also"
+    #: A placeholder ``faqkb new`` wrote, not replaced yet: it fails lint and builds, but an
+    #: author may still ``faqkb try`` the entry's commands before writing its answer.
+    DRAFT = "draft"
 
 
 @dataclass(frozen=True, order=True)

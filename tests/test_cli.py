@@ -37,10 +37,14 @@ def test_lint_missing_dir(tmp_path: Path, faqkb) -> None:
     assert res.returncode == 2 and "FAQ directory not found" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_new_creates_a_lintable_entry(tmp_path: Path, faqkb) -> None:
+def test_new_creates_an_entry_that_lints_once_filled_in(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path)
     res = faqkb(project, "new", "my-q", "--section", "certificates", "--question", "How: do I?")
     assert res.returncode == 0, res.stderr
+    assert faqkb(project, "lint").returncode == 2  # its placeholders are refused (tests/test_new.py)
+    path = project / "docs" / "faq" / "my-q.yml"
+    path.write_text(path.read_text().replace("Write the answer here", "The answer is here")
+                    .replace("echo 'Replace this with", "echo 'This is"))
     assert faqkb(project, "lint").returncode == 0
     again = faqkb(project, "new", "my-q", "--section", "certificates", "--question", "x")
     assert again.returncode == 2 and "already exists" in again.stderr

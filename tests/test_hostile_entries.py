@@ -61,7 +61,8 @@ HTTPD = "httpd:\n  config: |\n    Listen 443\n"
 #: (case id, how to write it, file the problem is in, expected line (None: any), message regex)
 CASES: list[tuple[str, Callable[[Path], None], str, int | None, str]] = [
     ("yaml-unclosed-flow", _entry(M + "aliases: [a, b\n"), "x.yml", 9, "YAML syntax error"),
-    ("yaml-tab-indent", _entry(M + "aliases:\n\t- a\n"), "x.yml", 9, "YAML syntax error"),
+    ("yaml-tab-indent", _entry(M + "aliases:\n\t- a\n"), "x.yml", 9,
+     "YAML syntax error: a tab indents this line; YAML forbids tabs for indentation; use spaces"),
     ("yaml-bad-indent", _entry(M + "aliases:\n  - a\n - b\n"), "x.yml", 10, "YAML syntax error"),
     ("duplicate-key", _entry(M + "question: again?\n"), "x.yml", 8, "duplicate key 'question'"),
     ("alias", _entry(M + "aliases: &a [x]\nsee_also: *a\n"), "x.yml", 9, "aliases"),

@@ -16,6 +16,7 @@ import click
 from faqkb import __version__
 from faqkb._util import printable
 from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
+from faqkb.model import SECTIONS_FILE
 from faqkb.project import Project
 
 if TYPE_CHECKING:
@@ -44,13 +45,14 @@ def _project(faq_dir: str | None = None) -> Project:
 
 def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
     """Load the FAQ; a ContentError (every problem) is reported by run()."""
-    from faqkb.load.loader import load_kb
+    from faqkb.load.loader import load_project
 
-    kb = load_kb(project.faq_dir, project.snippets_dir, only=only)
+    kb = load_project(project, only=only)
     if kb.problems:
         files = sorted({p.path for p in kb.problems})
-        click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected "
-                   "or in see_also (run `faqkb lint`); running the selected entries", err=True)
+        click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected, "
+                   "or that do not stop an entry from running (see_also, placeholders; run "
+                   "`faqkb lint`); running the selected entries", err=True)
     return kb
 
 
@@ -74,7 +76,7 @@ def main() -> None:
     \b
     At a glance:
       faqkb init [DIR]           start a new knowledge base that builds as it is
-      faqkb lint                 check every entry, list every problem (exit 2 if any)
+      faqkb lint [PATH...]       check the entries, list every problem (exit 2 if any)
       faqkb verify               run every command, exit 1 if any fails
       faqkb build                verify and build the site into site/
       faqkb render --out DIR     write the docs tree with the FAQ as Markdown
@@ -82,22 +84,45 @@ def main() -> None:
       faqkb try ENTRY_ID         re-run one entry now and show its output
       faqkb new ENTRY_ID ...     start a new entry from a template
       faqkb templates            copy the page templates out, to change how pages look
+      faqkb schema [--write]     print the entry schema (or write it for editors)
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
     """
 
 
 @main.command()
-@click.argument("faq_dir", required=False, type=click.Path(file_okay=False))
-def lint(faq_dir: str | None) -> None:
-    """Check every entry in FAQ_DIR (default: docs/faq) and report every problem.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def lint(paths: tuple[Path, ...]) -> None:
+    """Check the FAQ and report every problem (default: the project's docs/faq, whole).
+
+    PATHS may be FAQ folders (checked whole) and files, from any folder: each file's FAQ is
+    found from its mkdocs.yml. An entry file is checked against its whole FAQ, and the
+    problems in the named files (and in _sections.yml, _tags.yml) are reported; a side file
+    checks its whole FAQ. What a pre-commit hook passes (pass_filenames) is fine.
 
     Problems are printed as path:line:col: message. Exit 0 when clean, 2 when not.
     """
-    project = _project(faq_dir)
-    kb = _load(project)
-    n = len(kb.entries)
-    click.echo(f"{project.faq_dir}: {n} entr{'y' if n == 1 else 'ies'}, no problems.", err=True)
+    from faqkb.load.lintpaths import lint_paths
+
+    report = lint_paths(list(paths))
+    for note in report.notes:
+        _say(f"faqkb: note: {note}", err=True)
+    for c in report.checked:
+        if c.elsewhere:
+            click.echo(f"faqkb: note: {c.elsewhere} other problem{'s' * (c.elsewhere != 1)} in "
+                       f"{c.faq_dir}, in files not named (run `faqkb lint` for all)", err=True)
+    if report.problems:
+        raise ContentError(report.problems)
+    if not report.checked:
+        click.echo("faqkb: nothing to check in the files given (no entry, no _sections.yml or "
+                   "_tags.yml)", err=True)
+    for c in report.checked:
+        if c.files is None:
+            n = c.entries or 0
+            click.echo(f"{c.faq_dir}: {n} entr{'y' if n == 1 else 'ies'}, no problems.", err=True)
+        else:
+            click.echo(f"{c.faq_dir}: {c.files} file{'s' * (c.files != 1)} checked, no problems.",
+                       err=True)
 
 
 @main.command()
@@ -276,14 +301,49 @@ def serve_tls(scenario: str, port: int, list_: bool) -> None:
 
 @main.command()
 @click.argument("entry_id")
-@click.option("--section", required=True, help="Section id (see docs/faq/_sections.yml).")
+@click.option("--section", required=True, help="Section id (one of those in _sections.yml).")
 @click.option("--question", required=True, help="The question, in the reader's words.")
-def new(entry_id: str, section: str, question: str) -> None:
-    """Create docs/faq/ENTRY_ID.yml from a template (refuses to overwrite)."""
-    from faqkb.load.scaffold import new_entry
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="A tag (repeatable); checked against _tags.yml when there is one.")
+def new(entry_id: str, section: str, question: str, tags: tuple[str, ...]) -> None:
+    """Create ENTRY_ID.yml in the FAQ folder from a template (refuses to overwrite).
 
-    path = new_entry(_project(), entry_id, section, question)
-    click.echo(f"created {path}; run `faqkb lint` when you have filled it in", err=True)
+    Its answer and command are placeholders that `faqkb lint` refuses until you replace
+    them. Also writes (or refreshes) the FAQ folder's .entry.schema.json, which the entry
+    names for editors; a file of that name faqkb did not write is left alone.
+    """
+    from faqkb.load.scaffold import new_entry, write_editor_schema
+
+    project = _project()
+    path = new_entry(project, entry_id, section, question, list(tags))
+    schema, status = write_editor_schema(project.faq_dir)
+    if status != "current":
+        click.echo(f"{schema}: {status} (the schema editors check entries against)", err=True)
+    click.echo(f"created {path}; write its answer and commands, then run `faqkb lint`", err=True)
+
+
+@main.command()
+@click.option("--write", is_flag=True,
+              help="Write it into the FAQ folder as .entry.schema.json instead of printing it.")
+def schema(write: bool) -> None:
+    """Print the JSON Schema of an entry (what `faqkb new` writes for editors).
+
+    With --write: write or refresh the FAQ folder's .entry.schema.json, which entries name
+    with `# yaml-language-server: $schema=.entry.schema.json`; a file of that name faqkb did
+    not write is left alone (exit 2).
+    """
+    from faqkb.load.scaffold import editor_schema_text, write_editor_schema
+
+    if not write:
+        click.echo(editor_schema_text(), nl=False)
+        return
+    project = _project()
+    if not project.faq_dir.is_dir():
+        _die(f"faqkb: FAQ folder {project.faq_dir} not found; create it (with {SECTIONS_FILE}) first")
+    path, status = write_editor_schema(project.faq_dir)
+    click.echo(f"{path}: {status}", err=True)
+    if status.startswith("kept"):
+        sys.exit(EXIT_INVALID)
 
 
 @main.command()

@@ -27,6 +27,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from faqkb.errors import ContentError, FaqkbError
+from faqkb.load.strays import YAML_SUFFIXES, looks_like_entry_file
 from faqkb.pipeline.builder import build
 from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project, read_config
@@ -150,10 +151,11 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         return server
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Drop the raw YAML entries from the site and add the rendered pages."""
+        """Drop the raw YAML entries (misplaced ones too) from the site; add the rendered pages."""
         prefix = self.project.faq_prefix + "/"
         for f in list(files):
-            if f.src_uri.startswith(prefix) and f.src_uri.endswith((".yml", ".yaml")):
+            if f.src_uri.endswith(YAML_SUFFIXES) and (f.src_uri.startswith(prefix) or (
+                    f.abs_src_path and looks_like_entry_file(Path(f.abs_src_path)))):
                 files.remove(f)
         if files.get_file_from_path(STYLESHEET_URI) is None:  # a team's own copy wins
             files.append(File.generated(config, STYLESHEET_URI, content=stylesheet()))

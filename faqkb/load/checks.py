@@ -18,7 +18,7 @@ from typing import Any
 
 from faqkb import placeholders
 from faqkb._util import did_you_mean
-from faqkb.errors import Problem
+from faqkb.errors import Kind, Problem
 from faqkb.httpd.config import HttpdError, files_target, safe_relative
 from faqkb.load.located import KeyPath, Located
 from faqkb.model import ENTRY_LINK, HTTPD_SCENARIO, TAGS_FILE, Entry, Section
@@ -30,6 +30,12 @@ PATTERN_FIELDS = ("stdout", "stderr", "output", "stdout_not", "stderr_not", "out
 SCENARIO_NAMES = (*SCENARIOS, HTTPD_SCENARIO)
 #: A command is one argument of bash -c: the kernel takes at most 128 KiB (MAX_ARG_STRLEN).
 MAX_RUN_BYTES = 100_000
+#: What ``faqkb new`` writes for the answer and the command; an entry still holding either is
+#: refused, so that an untouched draft is never published.
+PLACEHOLDER_ANSWER = "Write the answer here, in Markdown (faqkb lint fails until you do)."
+PLACEHOLDER_RUN = "echo 'Replace this with the command the answer tells readers to run'"
+#: The answer placeholder of earlier faqkb versions: drafts they made are still drafts.
+_OLD_PLACEHOLDER_ANSWERS = ("Write today's answer here, in Markdown.",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def check_entry(doc: Located, path: Path, reg: Registries, *, trusted: bool = Fa
     """Every problem of one entry beyond the schema; ``trusted``: its text passed before, so
     the checks that depend on the text alone (regexes) are skipped."""
     d = doc.data
-    problems = check_fields(doc, path, reg)
+    problems = check_fields(doc, path, reg) + check_placeholders(doc)
     commands = d.get("commands", [])
     for i, cmd in enumerate(commands if isinstance(commands, list) else []):
         if isinstance(cmd, dict):
@@ -91,6 +97,24 @@ def check_httpd_paths(doc: Located, httpd: dict[str, Any]) -> list[Problem]:
             files_target(name, tuple(good))
         except HttpdError as exc:
             problems.append(doc.problem(("httpd", "files", name), f"{exc}", key=True))
+    return problems
+
+
+def check_placeholders(doc: Located) -> list[Problem]:
+    """The answer or a command is still what ``faqkb new`` wrote."""
+    d = doc.data
+    problems = []
+    answer = d.get("answer")
+    if isinstance(answer, str) and any(p in answer for p in (PLACEHOLDER_ANSWER,
+                                                             *_OLD_PLACEHOLDER_ANSWERS)):
+        problems.append(doc.problem(("answer",), "the answer is still faqkb new's placeholder; "
+                                    "write the answer").with_kind(Kind.DRAFT))
+    commands = d.get("commands")
+    for i, cmd in enumerate(commands if isinstance(commands, list) else []):
+        if isinstance(cmd, dict) and isinstance(cmd.get("run"), str) and PLACEHOLDER_RUN in cmd["run"]:
+            problems.append(doc.problem(("commands", i, "run"), f"command {i + 1} is still faqkb "
+                                        "new's placeholder; write the command the answer tells "
+                                        "readers to run, or delete it").with_kind(Kind.DRAFT))
     return problems
 
 

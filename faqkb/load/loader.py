@@ -9,7 +9,8 @@ four steps, each a function a reader holds in one screen:
 3. cross-check: what needs every entry (duplicate ids, links, see_also, section lists);
 4. select: with ``only``, problems in other files are tolerated, not fatal.
 
-Every problem in every file is collected before reporting.
+Every problem in every file is collected before reporting. :func:`load_project` adds the
+entries written outside the FAQ folder (:mod:`faqkb.load.strays`) to them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from faqkb.load.checks import Registries, check_entry, check_links
 from faqkb.load.memo import SchemaMemo
 from faqkb.load.schema import schema_problems
 from faqkb.load.sidefiles import Sections, load_sections, load_tags
+from faqkb.load.strays import stray_entries
 from faqkb.model import Entry, KnowledgeBase
+from faqkb.project import Project
 
 
 @dataclass
@@ -111,9 +114,10 @@ def _blocking(faq_dir: Path, problems: list[Problem], entries: dict[str, Entry],
     if only is None:
         return problems
     mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml")}
-    # A see_also to an entry not written yet does not stop its commands from running.
-    blocking = [p for p in problems
-                if (p.path in mine and p.kind is not Kind.SEE_ALSO) or Path(p.path).name.startswith("_")]
+    # A see_also to an entry not written yet, or an answer not written yet, does not stop the
+    # entry's commands from running.
+    blocking = [p for p in problems if (p.path in mine and p.kind not in (Kind.SEE_ALSO, Kind.DRAFT))
+                or Path(p.path).name.startswith("_")]
     for i in only:
         if i not in entries and not any(p.path in mine for p in problems):
             fix = did_you_mean(i, entries, otherwise="check the id (the file name stem)")
@@ -153,6 +157,24 @@ def load_kb(
         root=faq_dir, sections=side.sections, entries=loaded.entries, snippets_dir=snippets_dir,
         tags=tags or {}, problems=[p for p in problems if p not in blocking],
     )
+
+
+def load_project(project: Project, *, only: list[str] | None = None,
+                 schema_memo: Path | None = None) -> KnowledgeBase:
+    """:func:`load_kb` of the project's FAQ folder, plus a problem for every entry written
+    outside it (under docs_dir, or in a sub-folder of the FAQ folder).
+
+    Those are fatal like any other problem, except with ``only`` (they are in no selected file).
+    """
+    strays = stray_entries(project.faq_dir, project.docs_dir, project.root)
+    try:
+        kb = load_kb(project.faq_dir, project.snippets_dir, only=only, schema_memo=schema_memo)
+    except ContentError as exc:
+        raise ContentError(exc.problems + ([] if only is not None else strays)) from None
+    if strays and only is None:
+        raise ContentError(strays)
+    kb.problems.extend(strays)
+    return kb
 
 
 def lint(faq_dir: Path, snippets_dir: Path | None = None) -> list[Problem]:

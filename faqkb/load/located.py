@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from faqkb.errors import Problem
+from faqkb.load.yamlhints import key_hint, syntax_hint
 
 KeyPath = tuple[str | int, ...]
 
@@ -173,13 +174,18 @@ def load(text: str, path: str) -> Located:
             return doc
         doc.data = _Builder(doc, loader).build(node, ())
     except _Abort as exc:
-        doc.problems.append(Problem(path, *_pos(exc.node.start_mark), exc.message))
+        at = _pos(exc.node.start_mark)
+        hint = key_hint(text, at) if exc.message.startswith("mapping keys") else None
+        doc.problems.append(Problem(path, *at, f"{exc.message}; {hint}" if hint else exc.message))
         doc.data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = _pos(mark) if mark else (1, 1)
+        at = _pos(mark) if mark else (1, 1)
+        opened = _pos(exc.context_mark) if exc.context_mark else None
+        hinted = syntax_hint(text, exc.problem or "", exc.context or "", at, opened)
         what = " ".join(s for s in (exc.context, exc.problem) if s)
-        doc.problems.append(Problem(path, line, col, f"YAML syntax error: {what}"))
+        at, what = hinted or (at, what)
+        doc.problems.append(Problem(path, *at, f"YAML syntax error: {what}"))
         doc.data = None
     except yaml.reader.ReaderError as exc:  # a control or NUL character: it has an offset only
         line, col = position(text, exc.position)

@@ -3,11 +3,13 @@ and ``_tags.yml`` (the controlled tag vocabulary)."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faqkb._util import did_you_mean
 from faqkb.errors import Problem
 from faqkb.load import located
 from faqkb.model import SECTIONS_FILE, TAGS_FILE, Section
@@ -45,14 +47,9 @@ def load_sections(faq_dir: Path) -> Sections:
         out.problems.append(doc.problem((), "sections file must be a list of {id, title, intro}"))
         return out
     for i, item in enumerate(doc.data):
-        if not _well_formed(item):
-            out.problems.append(
-                doc.problem(
-                    (i,),
-                    f"section [{i}] must be a mapping of id (lowercase letters, digits, dashes), "
-                    "title, and optional intro and entries (a list of entry ids in reading order)",
-                )
-            )
+        wrong = _section_problems(doc, i, item)
+        if wrong:
+            out.problems += wrong
             continue
         if item["id"] in out.where:
             out.problems.append(doc.problem((i, "id"), f"duplicate section id {item['id']!r}"))
@@ -66,19 +63,37 @@ def load_sections(faq_dir: Path) -> Sections:
 
 #: Section ids and tags become anchors and file names: the entry id's alphabet.
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SECTION_KEYS = ("id", "title", "intro", "entries")
+_SECTION_SHAPE = ("a mapping of id (lowercase letters, digits, dashes), title, and optional intro "
+                  "and entries (a list of entry ids in reading order)")
 
 
-def _well_formed(item: object) -> bool:
-    return (
-        isinstance(item, dict)
-        and isinstance(item.get("id"), str)
-        and _NAME.fullmatch(item["id"]) is not None
-        and isinstance(item.get("title"), str)
-        and isinstance(item.get("intro", ""), str)
-        and isinstance(item.get("entries", []), list)
-        and all(isinstance(x, str) for x in item.get("entries", []))
-        and set(item) <= {"id", "title", "intro", "entries"}
-    )
+def _section_problems(doc: located.Located, i: int, item: object) -> list[Problem]:
+    """What is wrong with section ``[i]``, each at its own key (empty when well-formed)."""
+    if not isinstance(item, dict):
+        return [doc.problem((i,), f"section [{i}] must be {_SECTION_SHAPE}")]
+    problems = []
+    meant = set()  # a misspelt key is reported once, as unknown, not also as missing
+    for key in item:
+        if key not in _SECTION_KEYS:
+            meant.update(difflib.get_close_matches(key, _SECTION_KEYS, n=1))
+            fix = did_you_mean(key, _SECTION_KEYS, otherwise=f"allowed: {', '.join(_SECTION_KEYS)}")
+            problems.append(doc.problem((i, key), f"unknown key {key[:60]!r} in section [{i}]; {fix}",
+                                        key=True))
+    for key in ("id", "title"):
+        if key not in item and key not in meant:
+            problems.append(doc.problem((i,), f"section [{i}] has no {key}; add `{key}: ...`"))
+    if isinstance(item.get("id"), str) and not _NAME.fullmatch(item["id"]):
+        problems.append(doc.problem((i, "id"), f"section id {item['id'][:60]!r} is not allowed: use "
+                                    "lowercase letters, digits and dashes"))
+    for key in ("id", "title", "intro"):
+        if key in item and not isinstance(item[key], str):
+            problems.append(doc.problem((i, key), f"section [{i}] {key} must be text"))
+    entries = item.get("entries", [])
+    if not isinstance(entries, list) or not all(isinstance(x, str) for x in entries):
+        problems.append(doc.problem((i, "entries"), f"section [{i}] entries must be a list of "
+                                    "entry ids, in reading order"))
+    return problems
 
 
 def load_tags(faq_dir: Path) -> tuple[dict[str, str] | None, list[Problem]]:

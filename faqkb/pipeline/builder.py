@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from faqkb.load.loader import load_kb
+from faqkb.load.strays import stray_entries
 from faqkb.pipeline.memo import PageMemo
 from faqkb.project import Project
 from faqkb.render.pages import RenderOptions, render_pages
@@ -31,9 +32,16 @@ def build(
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Built:
-    """Load the FAQ (raising ContentError on invalid content), verify, and render its pages."""
+    """Load the FAQ (raising ContentError on invalid content), verify, and render its pages.
+
+    An entry written outside the FAQ folder is a failure line here, as a failed command is (a
+    warning under MkDocs, fatal with --strict): ``faqkb build`` and ``faqkb render`` refuse it
+    before they get here (:func:`~faqkb.load.loader.load_project`).
+    """
+    # Nothing the page memo hashes changes when an entry is misplaced: look before trusting it.
+    strays = [str(p) for p in stray_entries(project.faq_dir, project.docs_dir, project.root)]
     memo = None
-    if verify:
+    if verify and not strays:
         from faqkb.httpd.process import httpd_available
         from faqkb.verify import tools
 
@@ -58,7 +66,7 @@ def build(
                                                     legacy_page=project.legacy_page,
                                                     directory_urls=project.directory_urls,
                                                     templates_dir=project.templates_dir))
-    failures = warning_lines(kb, results)
+    failures = strays + warning_lines(kb, results)
     if memo is not None and not failures:
         memo.put(pages)
     return Built(pages, failures, results, notes)

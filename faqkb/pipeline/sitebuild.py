@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faqkb.errors import EXIT_FAILED, ContentError, FaqkbError
-from faqkb.load.loader import load_kb
+from faqkb.load.loader import load_project
 from faqkb.pipeline.builder import Built, build
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project, plugin_listed
@@ -98,7 +98,7 @@ def build_site(
         raise FaqkbError(f"{project.config_file} does not list the faqkb plugin, so MkDocs would "
                          f"build no FAQ; add it under plugins:\n{PLUGIN_HINT}")
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
-    load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
+    load_project(project, schema_memo=project.cache_dir / "schema-valid.json")
     problems = check_overrides(project.templates_dir)
     if problems:
         raise ContentError(problems)
@@ -142,6 +142,8 @@ def render_tree(
     """Write the docs tree with the FAQ rendered to Markdown into ``out``, atomically."""
     out = out.resolve()
     check_target(project, out, "the output folder")
+    # Invalid content, or an entry outside the FAQ folder (copied out as raw YAML), stops it here.
+    load_project(project, schema_memo=project.cache_dir / "schema-valid.json")
     built = build(project, verify=verify, jobs=jobs, progress=progress)
     tmp = new_temp(out)
     try:
