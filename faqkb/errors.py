@@ -21,6 +21,9 @@ class Kind(enum.Enum):
     INVALID = "invalid"
     #: A ``see_also`` naming no entry (yet): it does not stop that entry's commands from running.
     SEE_ALSO = "see_also"
+    #: A recorded snapshot that no longer fits its command (`faqkb verify --update ID` fixes
+    #: it), so like SEE_ALSO it does not stop that entry's commands from running.
+    SNAPSHOT = "snapshot"
 
 
 @dataclass(frozen=True, order=True)

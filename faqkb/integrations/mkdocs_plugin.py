@@ -21,6 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from faqkb.errors import ContentError, FaqkbError
+from faqkb.model import SNAP_SUFFIX
 from faqkb.pipeline.builder import build
 from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project
@@ -68,10 +69,10 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Drop the raw YAML entries from the site and add the rendered pages."""
+        """Drop the raw YAML entries (and their .snap files) from the site; add the rendered pages."""
         prefix = self.project.faq_prefix + "/"
         for f in list(files):
-            if f.src_uri.startswith(prefix) and f.src_uri.endswith((".yml", ".yaml")):
+            if f.src_uri.startswith(prefix) and f.src_uri.endswith((".yml", ".yaml", SNAP_SUFFIX)):
                 files.remove(f)
         try:
             # `faqkb build` runs MkDocs in a child process and passes its options this way.

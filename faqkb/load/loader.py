@@ -25,7 +25,8 @@ from faqkb.load.checks import Registries, check_entry, check_links
 from faqkb.load.memo import SchemaMemo
 from faqkb.load.schema import schema_problems
 from faqkb.load.sidefiles import Sections, load_sections, load_tags
-from faqkb.model import Entry, KnowledgeBase
+from faqkb.load.snapfiles import attach_snapshots
+from faqkb.model import SNAP_SUFFIX, Entry, KnowledgeBase
 
 
 @dataclass
@@ -91,6 +92,8 @@ def _cross_check(faq_dir: Path, files: list[Path], side: Sections, loaded: _Load
                                 .with_kind(Kind.SEE_ALSO))
             elif other == Path(doc.path).stem:
                 problems.append(doc.problem(("see_also", i), "an entry cannot see_also itself"))
+    # Each entry gets its <id>.snap file here, once every entry is known (orphans, staleness).
+    problems += attach_snapshots(faq_dir, known, loaded.entries)
     entries = loaded.entries
     for section in side.sections:
         sdoc, i = side.where[section.id]
@@ -110,10 +113,11 @@ def _blocking(faq_dir: Path, problems: list[Problem], entries: dict[str, Entry],
     entries and of the side files (plus an unknown selected id)."""
     if only is None:
         return problems
-    mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml")}
-    # A see_also to an entry not written yet does not stop its commands from running.
-    blocking = [p for p in problems
-                if (p.path in mine and p.kind is not Kind.SEE_ALSO) or Path(p.path).name.startswith("_")]
+    mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml", SNAP_SUFFIX)}
+    # A see_also to an entry not written yet does not stop its commands from running, nor does
+    # a stale snapshot (`faqkb verify --update ID` is how it gets fixed).
+    blocking = [p for p in problems if (p.path in mine and p.kind not in (Kind.SEE_ALSO, Kind.SNAPSHOT))
+                or Path(p.path).name.startswith("_")]
     for i in only:
         if i not in entries and not any(p.path in mine for p in problems):
             fix = did_you_mean(i, entries, otherwise="check the id (the file name stem)")
@@ -153,6 +157,11 @@ def load_kb(
         root=faq_dir, sections=side.sections, entries=loaded.entries, snippets_dir=snippets_dir,
         tags=tags or {}, problems=[p for p in problems if p not in blocking],
     )
+
+
+def entry_ids(faq_dir: Path) -> list[str]:
+    """The ids the entry files of ``faq_dir`` claim (their stems), valid or not, sorted."""
+    return sorted({p.stem for p in _entry_files(faq_dir)})
 
 
 def lint(faq_dir: Path, snippets_dir: Path | None = None) -> list[Problem]:
