@@ -26,10 +26,10 @@ def attach_snapshots(faq_dir: Path, known: list[str], entries: dict[str, Entry])
     for path in snap_files(faq_dir):
         stem = path.name[: -len(SNAP_SUFFIX)]
         if stem not in known:
-            hint = did_you_mean(stem, known, show=lambda s: f"{s}{SNAP_SUFFIX}", otherwise="")
+            hint = did_you_mean(stem, known, show=lambda s: repr(s + SNAP_SUFFIX), otherwise="")
             problems.append(Problem(str(path), 1, 1, f"snapshot file of no entry (there is no "
-                                    f"{stem}.yml); {hint + ' ' if hint else ''}rename it after "
-                                    "its entry's id, or delete it"))
+                                    f"{stem}.yml); rename it after its entry's id"
+                                    f"{f' ({hint})' if hint else ''}, or delete it"))
             continue
         text, unreadable = located.read_source(path)
         if text is None:

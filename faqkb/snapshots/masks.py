@@ -77,7 +77,7 @@ _RATE_K = re.compile(r"\b\d++\.\d++k\b")  # openssl speed's table: 1234567.89k
 _DECIMAL = re.compile(r"(?<![\w./\[])\d++\.\d++(?![\w.])")
 _PEM_BEGIN = re.compile(r"^\s*+-----BEGIN [A-Z0-9 ]++-----\s*+$")
 _PEM_END = re.compile(r"^\s*+-----END [A-Z0-9 ]++-----\s*+$")
-_ONLY_TOKENS = re.compile(r"\s*+(?:\[[A-Z0-9]++\]\s*+)++")
+_ONLY_TOKENS = re.compile(r"(?:\s|\[[A-Z0-9]++\])++")  # whitespace and tokens only
 
 #: The built-in masks, in the order they apply to a line (earlier ones protect text from later
 #: ones: a date's time is not a lone [TIME]; a fingerprint's bytes are not a time).
