@@ -367,3 +367,15 @@ def test_snapshot_fields_are_checked(tmp_path: Path, faqkb) -> None:
         res = faqkb(project, "lint")
         assert res.returncode == 2 and message in res.stderr, (field, res.stderr)
         assert "Traceback" not in res.stderr
+
+
+def test_output_too_large_for_a_snap_file_is_not_recorded(tmp_path: Path, faqkb) -> None:
+    # Five commands of 1000 lines of 1000 characters each: more than a .snap file may hold.
+    big = "".join(f"  - run: python3 big.py {i}\n    snippets: [big.py]\n    snapshot: true\n"
+                  for i in range(5))
+    project = project_with(tmp_path, {"alpha": entry("alpha", big)})
+    (project / "snippets" / "big.py").write_text("import sys\nprint((chr(112 + int(sys.argv[1])) * 1000 + '\\n') * 1000)\n")
+    res = faqkb(project, "verify", "--update")
+    assert res.returncode == 1
+    assert "alpha.snap NOT recorded: " in res.stderr and "a snapshot file may hold" in res.stderr
+    assert not snap(project, "alpha").exists()

@@ -11,7 +11,7 @@ from faqkb._util import did_you_mean
 from faqkb.errors import Kind, Problem
 from faqkb.load import located
 from faqkb.model import SNAP_SUFFIX, Entry
-from faqkb.snapshots.fileformat import Section, parse, why_stale
+from faqkb.snapshots.fileformat import MAX_SNAP_BYTES, Section, parse, why_stale
 
 
 def snap_files(faq_dir: Path) -> list[Path]:
@@ -31,7 +31,7 @@ def attach_snapshots(faq_dir: Path, known: list[str], entries: dict[str, Entry])
                                     f"{stem}.yml); rename it after its entry's id"
                                     f"{f' ({hint})' if hint else ''}, or delete it"))
             continue
-        text, unreadable = located.read_source(path)
+        text, unreadable = located.read_source(path, MAX_SNAP_BYTES)
         if text is None:
             assert unreadable is not None
             problems.append(unreadable)

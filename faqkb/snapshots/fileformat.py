@@ -33,6 +33,9 @@ from faqkb.errors import Problem
 from faqkb.model import Command, Entry
 
 STREAMS = ("stdout", "stderr")
+#: The largest snapshot file faqkb reads or writes (an entry file may hold 256 KiB; recorded
+#: output is bulkier, and each stream is cut at 1000 lines already).
+MAX_SNAP_BYTES = 4 * 1024 * 1024
 INDENT = "  "
 _HEADER = re.compile(r"=== command (\d+) \(run ([0-9a-f]{8})\)(?:: ?(.*))?")
 _LABEL_CHARS = 80

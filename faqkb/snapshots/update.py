@@ -16,7 +16,7 @@ from faqkb._util import atomic_write
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.results import EntryResult
 from faqkb.snapshots.compare import completed, fresh_section
-from faqkb.snapshots.fileformat import Section, digest, render, why_stale
+from faqkb.snapshots.fileformat import MAX_SNAP_BYTES, Section, digest, render, why_stale
 
 
 @dataclass
@@ -64,6 +64,13 @@ def record(kb: KnowledgeBase, results: dict[str, EntryResult], ids: list[str], *
             continue
         sections, notes = _sections(entry, er)
         text = render(entry_id, sections)
+        size = len(text.encode("utf-8"))
+        if size > MAX_SNAP_BYTES:
+            out.refused = True
+            out.lines.append(f"{path} NOT recorded: {size} bytes of output, more than the "
+                             f"{MAX_SNAP_BYTES} a snapshot file may hold; record less (| head, "
+                             "show: stdout)")
+            continue
         before = entry.snapshots
         if before is not None and before.digest == digest(text):
             out.lines.append(f"{path} is up to date ({_count(len(sections))})")
