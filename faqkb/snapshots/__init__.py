@@ -1,7 +1,9 @@
 """Snapshots: a command's output recorded into ``<id>.snap`` and compared on later runs.
 
-``masks`` turns volatile text (dates, serials, hex, ports, timings, PIDs) into stable tokens;
-``fileformat`` reads and writes the ``.snap`` file; ``attach`` finds each entry's file and
-what is stale in it (for the loader); ``compare`` checks a result against its snapshot (for
-the verifier); ``update`` records new snapshots (``faqkb verify --update``).
+- :mod:`.masks`: volatile text (dates, serials, hex, ports, timings, PIDs) as stable tokens.
+- :mod:`.fileformat`: the ``.snap`` file: its sections, reading and writing it, staleness.
+- :mod:`.compare`: a result against its recorded section; a failure with a unified diff.
+- :mod:`.update`: ``faqkb verify --update``, recording new snapshots atomically.
+
+The loader reads the files (:mod:`faqkb.load.snapfiles`); the verifier compares.
 """
