@@ -24,6 +24,9 @@ class Kind(enum.Enum):
     #: A placeholder ``faqkb new`` wrote, not replaced yet: it fails lint and builds, but an
     #: author may still ``faqkb try`` the entry's commands before writing its answer.
     DRAFT = "draft"
+    #: A recorded snapshot that no longer fits its command (`faqkb verify --update ID` fixes
+    #: it), so like SEE_ALSO it does not stop that entry's commands from running.
+    SNAPSHOT = "snapshot"
 
 
 @dataclass(frozen=True, order=True)

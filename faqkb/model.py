@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for annotations: the model imports nothing of faqkb at run time
     from faqkb.errors import Problem
+    from faqkb.snapshots.fileformat import SnapFile
 
 DEFAULT_TIMEOUT = 30.0
 #: The scenario of commands that talk to the entry's private Apache httpd (its ``httpd:`` block),
@@ -17,6 +18,8 @@ HTTPD_SCENARIO = "httpd"
 #: The FAQ directory's side files: sections (titles, reading order) and the tag vocabulary.
 SECTIONS_FILE = "_sections.yml"
 TAGS_FILE = "_tags.yml"
+#: An entry's recorded snapshots live beside it in ``<id>.snap`` (see :mod:`faqkb.snapshots`).
+SNAP_SUFFIX = ".snap"
 #: ``[text](#entry-id)`` in an answer: a link to another entry, wherever it lives.
 ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
@@ -46,6 +49,21 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A command whose output is recorded and compared (``snapshot: true`` or ``{mask: [...]}``);
+    ``masks`` are the author's own regexes of volatile text, beside the built-in ones."""
+
+    masks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_value(cls, value: Any) -> Snapshot | None:
+        """Build from the validated ``snapshot`` value; None for ``false`` or no value."""
+        if isinstance(value, dict):
+            return cls(masks=tuple(value.get("mask", ())))
+        return cls() if value is True else None
+
+
+@dataclass(frozen=True)
 class Command:
     """One command an answer tells readers to run, and what it must do."""
 
@@ -59,6 +77,7 @@ class Command:
     show: str = "both"
     note: str | None = None
     expect: Expect = field(default_factory=Expect)
+    snapshot: Snapshot | None = None
     line: int = 0
 
     @classmethod
@@ -75,6 +94,7 @@ class Command:
             show=d.get("show", "both"),
             note=d.get("note"),
             expect=Expect.from_dict(d.get("expect", {})),
+            snapshot=Snapshot.from_value(d.get("snapshot")),
             line=line,
         )
 
@@ -132,6 +152,8 @@ class Entry:
     see_also: tuple[str, ...] = ()
     commands: tuple[Command, ...] = ()
     httpd: Httpd | None = None
+    #: Its ``<id>.snap`` file as read by the loader; None when there is none.
+    snapshots: SnapFile | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: Path, command_lines: list[int]) -> Entry:
@@ -151,6 +173,11 @@ class Entry:
                            for c, line in zip(d.get("commands", []), command_lines, strict=True)),
             httpd=Httpd.from_dict(d["httpd"]) if "httpd" in d else None,
         )
+
+    @property
+    def snap_path(self) -> Path:
+        """Where the entry's snapshots are recorded: ``<id>.snap`` beside its YAML file."""
+        return self.path.with_name(self.id + SNAP_SUFFIX)
 
     @property
     def uses_httpd(self) -> bool:

@@ -21,7 +21,8 @@ from faqkb.project import Project
 
 if TYPE_CHECKING:
     from faqkb.model import Entry, KnowledgeBase
-    from faqkb.results import CommandResult
+    from faqkb.results import CommandResult, EntryResult
+    from faqkb.snapshots.update import Recorded
 
 
 def _say(text: str = "", *, err: bool = False, **style: object) -> None:
@@ -51,8 +52,8 @@ def _load(project: Project, only: list[str] | None = None) -> KnowledgeBase:
     if kb.problems:
         files = sorted({p.path for p in kb.problems})
         click.echo(f"faqkb: note: {len(kb.problems)} problems in {len(files)} files not selected, "
-                   "or that do not stop an entry from running (see_also, placeholders; run "
-                   "`faqkb lint`); running the selected entries", err=True)
+                   "or that do not stop an entry from running (see_also, placeholders, "
+                   "snapshots; run `faqkb lint`); running the selected entries", err=True)
     return kb
 
 
@@ -82,6 +83,7 @@ def main() -> None:
       faqkb render --out DIR     write the docs tree with the FAQ as Markdown
       faqkb show ENTRY_ID        print one entry in the terminal
       faqkb try ENTRY_ID         re-run one entry now and show its output
+      faqkb verify --update ID   record what ID's `snapshot: true` commands print
       faqkb new ENTRY_ID ...     start a new entry from a template
       faqkb templates            copy the page templates out, to change how pages look
       faqkb schema [--write]     print the entry schema (or write it for editors)
@@ -179,6 +181,7 @@ def show(entry_id: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("entry_ids", nargs=-1, metavar="[ID]...")
 @click.option("--only", multiple=True, metavar="ID", help="Verify only this entry (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries run in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True,
@@ -190,20 +193,36 @@ def show(entry_id: str, as_json: bool) -> None:
 @click.option("--shard", metavar="K/N", help="Run only the K-th of N equal shares of the entries (CI).")
 @click.option("--strict", is_flag=True,
               help="Also fail (exit 1) when commands ran without the sandbox (no bwrap here).")
-def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: bool, keep: bool,
-           junit: str | None, shard: str | None, strict: bool) -> None:
-    """Run every entry's commands and check what they must do. Exit 0 all passed, 1 otherwise.
+@click.option("--update", is_flag=True,
+              help="Run the entries with `snapshot: true` commands (the IDs given, or all) and "
+                   "record what those commands print into docs/faq/<id>.snap, instead of "
+                   "comparing. An entry whose commands fail is not recorded.")
+@click.option("--force", is_flag=True,
+              help="With --update: record even an entry whose commands fail their expectations.")
+def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, as_json: bool,
+           no_cache: bool, keep: bool, junit: str | None, shard: str | None, strict: bool,
+           update: bool, force: bool) -> None:
+    """Run every entry's commands (or those of the IDs given) and check what they must do.
+    Exit 0 all passed, 1 otherwise.
 
     Results of unchanged entries are reused from .faqkb-cache/ (status "cached"). A
-    failure names the file, entry, command and expectation, with the tail of its output.
-    Commands that could not run here (for example no apache2) count as failures. Commands
-    run in a bubblewrap sandbox; where it cannot run, a line says so (--strict: exit 1).
+    failure names the file, entry, command and expectation, with the tail of its output;
+    a snapshot command whose output differs from its <id>.snap shows a diff. Commands
+    that could not run here (for example no apache2) count as failures. Commands run in
+    a bubblewrap sandbox; where it cannot run, a line says so (--strict: exit 1).
+
+    \b
+    Snapshots: write the command with `snapshot: true`, then
+      faqkb verify --update ID     record its output (volatile parts masked) into <id>.snap
+      git diff docs/faq/ID.snap    review what was recorded, then commit it with the entry
     """
     from faqkb.verify.verifier import verify_kb
 
+    if force and not update:
+        _die("faqkb: --force only applies to --update")
     project = _project()
-    kb = _load(project, list(only) if only else None)  # unknown ids are problems
-    ids = list(only) if only else None
+    named = list(dict.fromkeys([*only, *entry_ids]))
+    kb, ids = _load_for(project, named or None, update)  # unknown ids are problems
     if shard:
         from faqkb.verify.verifier import shard_ids
 
@@ -211,9 +230,12 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
             ids = shard_ids(ids or sorted(kb.entries), shard)
         except ValueError as exc:
             _die(f"faqkb: --shard {shard}: {exc}")
+    if update:
+        ids = _update_targets(kb, ids, bool(named))
     progress = None if as_json else (lambda m: click.echo(m, err=True))
-    report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not no_cache, progress=progress,
-                       keep_sandboxes=keep)
+    report = verify_kb(kb, project, jobs=jobs, only=ids, use_cache=not (no_cache or update),
+                       progress=progress, keep_sandboxes=keep, check_snapshots=not update)
+    recorded = _record(kb, report.results, ids, force) if update else None
     if junit:
         from faqkb.reports.junit import junit_xml, write_junit
 
@@ -238,19 +260,65 @@ def verify(only: tuple[str, ...], jobs: int | None, as_json: bool, no_cache: boo
     bare = unsandboxed_line(report.results)
     if bare:  # even with --json: on stderr, never silent
         click.echo(bare + (" (--strict: failing)" if strict else ""), err=True)
-    sys.exit(0 if report.ok and not (strict and bare) else EXIT_FAILED)
+    refused = recorded is not None and recorded.refused
+    sys.exit(0 if report.ok and not refused and not (strict and bare) else EXIT_FAILED)
+
+
+def _load_for(project: Project, named: list[str] | None, update: bool) -> tuple[KnowledgeBase,
+                                                                             list[str] | None]:
+    """The FAQ and the selected ids. ``--update`` loads every entry as selected, so that stale
+    snapshot sections (which it removes) do not stop it."""
+    if update and named is None:
+        from faqkb.load.loader import entry_ids
+
+        return _load(project, entry_ids(project.faq_dir) or None), None
+    return _load(project, named), named
+
+
+def _update_targets(kb: KnowledgeBase, ids: list[str] | None, named: bool) -> list[str]:
+    """The entries ``--update`` runs; a named entry with nothing to record is bad usage."""
+    from faqkb.snapshots.update import update_targets
+
+    todo, idle = update_targets(kb, ids)
+    if named and idle:
+        _die(f"faqkb: --update: entry {idle[0]!r} has no `snapshot: true` command, so there is "
+             "nothing to record; add `snapshot: true` to one of its commands first")
+    if not todo:
+        click.echo("faqkb: --update: no entry has a `snapshot: true` command; nothing to record",
+                   err=True)
+    return todo
+
+
+def _record(kb: KnowledgeBase, results: dict[str, EntryResult], ids: list[str] | None,
+            force: bool) -> Recorded:
+    """Write the snapshots of ``ids`` and say what was written, one line an entry."""
+    from faqkb.snapshots.update import record
+
+    recorded = record(kb, results, ids or [], force=force)
+    for line in recorded.lines:
+        _say(f"faqkb: {line}", err=True)
+    return recorded
 
 
 @main.command("try")
 @click.argument("entry_id")
 @click.option("--keep", is_flag=True, help="Keep the sandbox for inspection.")
-def try_(entry_id: str, keep: bool) -> None:
+@click.option("--update", is_flag=True,
+              help="Record what the entry's `snapshot: true` commands print into its .snap file "
+                   "(as `faqkb verify --update ID` does), instead of comparing.")
+@click.option("--force", is_flag=True,
+              help="With --update: record even when commands fail their expectations.")
+def try_(entry_id: str, keep: bool, update: bool, force: bool) -> None:
     """Re-run one entry's commands now (no cache) and show each command and its output."""
     from faqkb.reports.text import command_block
     from faqkb.verify.verifier import verify_kb
 
+    if force and not update:
+        _die("faqkb: --force only applies to --update")
     project = _project()
     kb = _load(project, [entry_id])
+    if update:
+        _update_targets(kb, [entry_id], True)
 
     def show_command(entry: Entry, index: int, res: CommandResult) -> None:
         command, output, status, reasons = command_block(entry, index, res)
@@ -263,10 +331,11 @@ def try_(entry_id: str, keep: bool) -> None:
         _say()
 
     report = verify_kb(kb, project, only=[entry_id], use_cache=False, on_command=show_command,
-                       keep_sandboxes=keep, jobs=1)
+                       keep_sandboxes=keep, jobs=1, check_snapshots=not update)
+    refused = update and _record(kb, report.results, [entry_id], force).refused
     if keep:
         click.echo(f"kept the sandbox: {report.results[entry_id].sandbox}", err=True)
-    sys.exit(0 if report.ok else EXIT_FAILED)
+    sys.exit(0 if report.ok and not refused else EXIT_FAILED)
 
 
 @main.command("serve-tls")

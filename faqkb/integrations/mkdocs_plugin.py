@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page
 
 from faqkb.errors import ContentError, FaqkbError
 from faqkb.load.strays import YAML_SUFFIXES, looks_like_entry_file
+from faqkb.model import SNAP_SUFFIX
 from faqkb.pipeline.builder import build
 from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project, read_config
@@ -151,10 +152,13 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         return server
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Drop the raw YAML entries (misplaced ones too) from the site; add the rendered pages."""
+        """Drop the raw YAML entries (misplaced ones too) and .snap files from the site; add the
+        rendered pages."""
         prefix = self.project.faq_prefix + "/"
         for f in list(files):
-            if f.src_uri.endswith(YAML_SUFFIXES) and (f.src_uri.startswith(prefix) or (
+            if f.src_uri.startswith(prefix) and f.src_uri.endswith(SNAP_SUFFIX):
+                files.remove(f)  # a snapshot is the entry's test data, not a page
+            elif f.src_uri.endswith(YAML_SUFFIXES) and (f.src_uri.startswith(prefix) or (
                     f.abs_src_path and looks_like_entry_file(Path(f.abs_src_path)))):
                 files.remove(f)
         if files.get_file_from_path(STYLESHEET_URI) is None:  # a team's own copy wins

@@ -5,6 +5,7 @@
 - :mod:`.schema`: the published JSON Schema, its errors as readable problems.
 - :mod:`.memo`: which entry texts already passed the text-only checks.
 - :mod:`.sidefiles`: ``_sections.yml`` and ``_tags.yml``.
+- :mod:`.snapfiles`: each entry's ``<id>.snap`` file, attached to it; orphans and stale sections.
 - :mod:`.checks`: checks of one entry against the registries (sections, tags, fixtures, ...).
 - :mod:`.strays`: entry-shaped YAML outside the FAQ folder (never part of the KB).
 - :mod:`.loader`: reads a FAQ directory and runs every check (:func:`~.loader.load_kb`).

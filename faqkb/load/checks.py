@@ -214,6 +214,10 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
         if name.startswith("/") or norm.split("/")[0] == "..":
             problems.append(doc.problem((*base, "expect", "files", j), f"expect.files {name[:60]!r} "
                                         "must be a path inside the sandbox (relative, no ..)"))
+    if cmd.get("snapshot") not in (None, False) and cmd.get("show") == "none":
+        problems.append(doc.problem((*base, "snapshot"), "a snapshot records the output the page "
+                                    "shows, and show: none shows none; show it, or check it with "
+                                    "expect: instead"))
     if (expect.get("server_log") or expect.get("server_log_not")) and scenario is None:
         problems.append(doc.problem((*base, "expect", "server_log"),
                                     "server_log expectations need a scenario; add scenario: to the command"))
@@ -221,21 +225,29 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
 
 
 def check_patterns(doc: Located, base: KeyPath, cmd: dict[str, Any]) -> list[Problem]:
-    """Every expectation pattern is a valid regular expression."""
+    """Every expectation pattern and snapshot mask is a valid regular expression."""
     expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
+    places: list[tuple[KeyPath, str]] = [((*base, "expect", fld, j), pattern) for fld in PATTERN_FIELDS
+                                         for j, pattern in enumerate(_strs(expect.get(fld)))]
+    snapshot = cmd.get("snapshot")
+    masks = _strs(snapshot.get("mask")) if isinstance(snapshot, dict) else []
+    places += [((*base, "snapshot", "mask", j), pattern) for j, pattern in enumerate(masks)]
     problems = []
-    for fld in PATTERN_FIELDS:
-        for j, pattern in enumerate(_strs(expect.get(fld))):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(doc.problem((*base, "expect", fld, j), f"invalid regular expression "
-                                            f"{pattern[:80]!r}: {exc}; escape it or fix it"))
-                continue
-            if nested_repeat(pattern):
-                problems.append(doc.problem((*base, "expect", fld, j), f"regular expression "
-                                            f"{pattern[:80]!r} repeats a repeat, like (a+)+, which can "
-                                            "take exponential time on a non-match; simplify it"))
+    for where, pattern in places:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            problems.append(doc.problem(where, f"invalid regular expression {pattern[:80]!r}: {exc}; "
+                                        "escape it or fix it"))
+            continue
+        if nested_repeat(pattern):
+            problems.append(doc.problem(where, f"regular expression {pattern[:80]!r} repeats a "
+                                        "repeat, like (a+)+, which can take exponential time on a "
+                                        "non-match; simplify it"))
+        elif "mask" in where and compiled.search("") is not None:
+            problems.append(doc.problem(where, f"mask {pattern[:80]!r} matches empty text, so it "
+                                        "would mask nothing useful; make it match at least one "
+                                        "character (x+, not x*)"))
     return problems
 
 

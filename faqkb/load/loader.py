@@ -26,8 +26,9 @@ from faqkb.load.checks import Registries, check_entry, check_links
 from faqkb.load.memo import SchemaMemo
 from faqkb.load.schema import schema_problems
 from faqkb.load.sidefiles import Sections, load_sections, load_tags
+from faqkb.load.snapfiles import attach_snapshots
 from faqkb.load.strays import stray_entries
-from faqkb.model import Entry, KnowledgeBase
+from faqkb.model import SNAP_SUFFIX, Entry, KnowledgeBase
 from faqkb.project import Project
 
 
@@ -94,6 +95,8 @@ def _cross_check(faq_dir: Path, files: list[Path], side: Sections, loaded: _Load
                                 .with_kind(Kind.SEE_ALSO))
             elif other == Path(doc.path).stem:
                 problems.append(doc.problem(("see_also", i), "an entry cannot see_also itself"))
+    # Each entry gets its <id>.snap file here, once every entry is known (orphans, staleness).
+    problems += attach_snapshots(faq_dir, known, loaded.entries)
     entries = loaded.entries
     for section in side.sections:
         sdoc, i = side.where[section.id]
@@ -113,10 +116,11 @@ def _blocking(faq_dir: Path, problems: list[Problem], entries: dict[str, Entry],
     entries and of the side files (plus an unknown selected id)."""
     if only is None:
         return problems
-    mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml")}
-    # A see_also to an entry not written yet, or an answer not written yet, does not stop the
-    # entry's commands from running.
-    blocking = [p for p in problems if (p.path in mine and p.kind not in (Kind.SEE_ALSO, Kind.DRAFT))
+    mine = {str(faq_dir / f"{i}{ext}") for i in only for ext in (".yml", ".yaml", SNAP_SUFFIX)}
+    # A see_also to an entry not written yet, an answer not written yet, or a stale snapshot
+    # (`faqkb verify --update ID` is how it gets fixed) does not stop the entry's commands.
+    blocking = [p for p in problems if (p.path in mine and p.kind not in (Kind.SEE_ALSO, Kind.DRAFT,
+                                                                           Kind.SNAPSHOT))
                 or Path(p.path).name.startswith("_")]
     for i in only:
         if i not in entries and not any(p.path in mine for p in problems):
@@ -175,6 +179,11 @@ def load_project(project: Project, *, only: list[str] | None = None,
         raise ContentError(strays)
     kb.problems.extend(strays)
     return kb
+
+
+def entry_ids(faq_dir: Path) -> list[str]:
+    """The ids the entry files of ``faq_dir`` claim (their stems), valid or not, sorted."""
+    return sorted({p.stem for p in _entry_files(faq_dir)})
 
 
 def lint(faq_dir: Path, snippets_dir: Path | None = None) -> list[Problem]:

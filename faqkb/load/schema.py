@@ -98,6 +98,8 @@ def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
                     f'{where} must be an integer 0-255 or "nonzero" (got {json.dumps(err.instance)})',
                 )
             )
+        elif v == "anyOf" and path and path[-1] == "snapshot":
+            problems.append(_snapshot_problem(doc, path, where, err.instance))
         elif v == "enum":
             choices = ", ".join(json.dumps(c) for c in err.validator_value)
             problems.append(
@@ -116,3 +118,18 @@ def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
         else:
             problems.append(doc.problem(path, f"{where}: {err.message}"))
     return problems
+
+
+def _snapshot_problem(doc: yamlsrc.Located, path: tuple[str | int, ...], where: str,
+                      value: Any) -> Problem:
+    """``snapshot`` is true, false or ``{mask: [regex, ...]}``: say which part is wrong."""
+    if isinstance(value, dict):
+        extra = sorted(k for k in value if k != "mask")
+        if extra:
+            fix = did_you_mean(str(extra[0]), ["mask"], otherwise="the only field is mask")
+            return doc.problem((*path, extra[0]), f"unknown field {where}.{extra[0]}; {fix}", key=True)
+        return doc.problem((*path, "mask"), f"{where}.mask must be a list of regular expressions "
+                           "(non-empty strings)")
+    shown = json.dumps(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return doc.problem(path, f"{where} must be true, false or {{mask: [regex, ...]}} (got {shown})")

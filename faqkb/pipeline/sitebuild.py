@@ -22,6 +22,7 @@ from pathlib import Path
 
 from faqkb.errors import EXIT_FAILED, ContentError, FaqkbError
 from faqkb.load.loader import load_project
+from faqkb.model import SNAP_SUFFIX
 from faqkb.pipeline.builder import Built, build
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project, plugin_listed
@@ -151,7 +152,7 @@ def render_tree(
 
         def ignore(d: str, names: list[str]) -> list[str]:
             if Path(d).resolve() == skip:
-                return [n for n in names if n.endswith((".yml", ".yaml"))]
+                return [n for n in names if n.endswith((".yml", ".yaml", SNAP_SUFFIX))]
             return []
 
         shutil.copytree(project.docs_dir, tmp, ignore=ignore, dirs_exist_ok=True)

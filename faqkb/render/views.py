@@ -30,7 +30,10 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         return UNVERIFIED, html.escape(f"Not verified: {res.reason or 'it could not be run here'}.")
     if res.status == FAILED:
         first = res.failures[0] if res.failures else "unknown failure"
-        return FAILED, html.escape(f"Verification FAILED: {first}")
+        # A snapshot's diff spans lines: each on its own, on one physical line of HTML (a blank
+        # line would end the HTML block in Markdown), its runs of spaces kept.
+        lines = [html.escape(ln) for ln in f"Verification FAILED: {first}".split("\n")]
+        return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines)
     tools = [f"OpenSSL {er.openssl}"] if er.openssl else []
     if cmd.scenario == HTTPD_SCENARIO and er.tools.get("httpd"):
         tools.append(f"Apache httpd {er.tools['httpd']}")
@@ -40,6 +43,12 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
     else:
         target = ""
     return PASSED, f"Verified{target} with {' and '.join(tools) or 'this toolchain'} on {er.date}."
+
+
+def _keep_spaces(line: str) -> str:
+    """``line`` with its leading spaces and inner runs of spaces shown as typed in HTML."""
+    body = line.lstrip(" ")
+    return "&nbsp;" * (len(line) - len(body)) + body.replace("  ", " &nbsp;")
 
 
 def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> dict[str, Any]:

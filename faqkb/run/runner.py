@@ -63,6 +63,9 @@ class RunContext:
     httpd_problem: str | None = None
     keep_sandboxes: bool = False
     on_command: Callable[[Entry, int, CommandResult], None] | None = None
+    #: A further check of each command's result, which may fail it (the verifier's snapshot
+    #: comparison); it runs before ``on_command`` sees the result.
+    check: Callable[[Entry, int, CommandResult], None] | None = None
     #: Set on Ctrl-C: running commands are killed, remaining ones skipped, servers stopped.
     cancel: threading.Event = field(default_factory=threading.Event)
     #: Runs an entry's teardown (stop servers, remove the sandbox) later; None: at once.
@@ -278,6 +281,8 @@ def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
             result.tools["httpd"] = ctx.tools.get("httpd", "")
         for index, cmd in enumerate(entry.commands):
             res = run.run(index, cmd)
+            if ctx.check:
+                ctx.check(entry, index, res)
             result.commands.append(res)
             if ctx.on_command:
                 ctx.on_command(entry, index, res)

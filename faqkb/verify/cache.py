@@ -2,8 +2,9 @@
 
 A result is reused only when nothing it depends on changed: the entry's commands
 and expectations, its httpd block, the fixtures and scenarios it uses, the snippet
-files it copies, faqkb's own code that makes a result (the runner, the servers, the
-fixtures and the PKI: :func:`code_digest`), and the versions of openssl, curl and httpd.
+files it copies, its recorded snapshots (``<id>.snap``), faqkb's own code that makes a
+result (the runner, the servers, the fixtures, the PKI and the snapshot masks:
+:func:`code_digest`), and the versions of openssl, curl and httpd.
 Only passing results are stored: a failure is always re-run.
 """
 
@@ -26,7 +27,7 @@ CACHE_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: faqkb's code a result depends on: what runs commands and checks them, the servers they
 #: talk to, the files they are given, and the vocabulary in between (relative to the package).
-RESULT_CODE = ("run", "proc", "pki", "tlsserver", "httpd", "_util.py", "model.py",
+RESULT_CODE = ("run", "proc", "pki", "tlsserver", "httpd", "snapshots", "_util.py", "model.py",
                "placeholders.py", "results.py")
 
 
@@ -62,6 +63,8 @@ def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) ->
         "commands": [dataclasses.asdict(c) | {"line": 0} for c in entry.commands],
         "httpd": dataclasses.asdict(entry.httpd) if entry.httpd else None,
         "snippets": snippets,
+        # Editing <id>.snap (re-recording, or by hand) verifies the entry again.
+        "snapshots": entry.snapshots.digest if entry.snapshots else None,
     }
     blob = json.dumps(material, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

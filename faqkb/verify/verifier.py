@@ -19,6 +19,7 @@ from faqkb.proc.sandbox import sandbox_mode
 from faqkb.project import Project
 from faqkb.results import CACHED, CommandResult, EntryResult
 from faqkb.run.runner import RunContext, run_entry
+from faqkb.snapshots import compare
 from faqkb.verify.cache import ResultCache, entry_key
 from faqkb.verify.servers import SharedServers
 from faqkb.verify.tools import tool_versions
@@ -62,8 +63,13 @@ def verify_kb(
     progress: Callable[[str], None] | None = None,
     on_command: Callable[[Entry, int, CommandResult], None] | None = None,
     keep_sandboxes: bool = False,
+    check_snapshots: bool = True,
 ) -> Report:
-    """Verify the entries of ``kb`` (or just ``only``), reusing cached results where valid."""
+    """Verify the entries of ``kb`` (or just ``only``), reusing cached results where valid.
+
+    ``check_snapshots=False`` is for recording them (``--update``): snapshot commands are not
+    compared with what is recorded, and the results are not cached (they were not checked).
+    """
     start = time.monotonic()
     wanted = list(only) if only is not None else sorted(kb.entries)
     entries = [kb.entries[i] for i in wanted if kb.entries[i].commands]
@@ -80,7 +86,7 @@ def verify_kb(
     todo: list[tuple[Entry, str]] = []
     for e in entries:
         key = entry_key(e, kb.snippets_dir, _tools_for(e, tools))
-        hit = cache.get(e.id, key) if use_cache else None
+        hit = cache.get(e.id, key) if use_cache and check_snapshots else None
         if hit is not None:
             for c in hit.commands:
                 c.status = CACHED
@@ -91,10 +97,12 @@ def verify_kb(
     if progress and report.results:
         progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
     ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir, tools=tools,
-                     httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes, on_command=on_command)
+                     httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes, on_command=on_command,
+                     check=compare.check if check_snapshots else None)
     for er in _run_all(todo, ctx, max(1, jobs or os.cpu_count() or 1), progress):
         report.results[er.entry] = er
-        cache.put(er)
+        if check_snapshots:
+            cache.put(er)
     report.results = dict(sorted(report.results.items()))
     report.seconds = time.monotonic() - start
     if cache.write_error:
