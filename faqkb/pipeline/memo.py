@@ -21,7 +21,8 @@ def inputs_digest(project: Project, tools: dict[str, str]) -> str:
     """A hash of everything the rendered pages depend on: the FAQ files, the snippets,
     faqkb's own code and templates, and the tool versions the results were made with."""
     h = hashlib.sha256(json.dumps([project.faq_prefix, project.legacy_page, project.directory_urls,
-                                   tools], sort_keys=True).encode())
+                                   project.reader_dir, project.reader_home, tools],
+                                  sort_keys=True).encode())
     for base in (project.faq_dir, project.snippets_dir, _PACKAGE):
         if not base.is_dir():
             continue
