@@ -267,8 +267,8 @@ class _Scanner:
     def newline(self) -> None:
         """End of a line outside quotes: a command separator, then any heredoc bodies."""
         f = self.frame()
-        pending = f.pending_op
         self.end_word()
+        pending = f.pending_op  # a trailing |, && or ||: the command goes on on the next line
         if not pending and f.case != "subject":
             f.cmd_pos, f.wrapper, f.shell, f.shell_c = True, None, False, False
             f.redirect_target = False
