@@ -258,8 +258,8 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        # Prepended to the commands' own PATH (faqkb's, never the caller's): the wrappers first.
-        env = {"PATH": str(sb / "bin"), **self.apache_env()}
+        # The wrappers first, then the system's programs (never the caller's own PATH).
+        env = {"PATH": f"{sb / 'bin'}:{SYSTEM_PATH}", **self.apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:

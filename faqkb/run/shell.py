@@ -66,8 +66,9 @@ def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str,
         "USER": os.environ.get("USER", "root"),
     }
     for key, value in (extra or {}).items():
-        if key == "PATH":
-            env["PATH"] = f"{value}:{env['PATH']}"
+        if key == "PATH":  # its directories first, then the default ones it does not list
+            first = value.split(":")
+            env["PATH"] = ":".join(first + [d for d in env["PATH"].split(":") if d not in first])
         else:
             env[key] = value
     return env
