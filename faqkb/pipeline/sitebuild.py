@@ -90,6 +90,11 @@ def build_site(
         raise FaqkbError(f"no mkdocs.yml found at or above {project.root}; create one first")
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
     load_kb(project.faq_dir, project.snippets_dir, schema_memo=project.cache_dir / "schema-valid.json")
+    if verify and project.tools:  # a broken version command is the configuration's: exit 2 here
+        from faqkb.verify.tools import Versions
+
+        probes = Versions(project.tools, lambda name: project.where("tools", name))
+        probes.versions(probes.specs)
     target = (site_dir or project.site_dir).resolve()
     check_target(project, target, "the site folder")
     tmp = new_temp(target)
