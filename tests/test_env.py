@@ -13,6 +13,7 @@ from tests.kbutil import MINIMAL, https_vhost, make_project
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MISSING = "faqkb-no-such-program"
+pytest_plugins = ["pytester"]
 
 
 def entry(eid: str, body: str) -> str:
@@ -148,4 +149,17 @@ def test_env_that_would_break_the_sandbox_is_a_lint_error(tmp_path: Path, faqkb,
     assert res.returncode == 2 and re.search(message, res.stderr), res.stderr
 
 
-pytest_plugins = ["pytester"]
+
+
+def test_an_httpd_block_whose_commands_lack_a_program_says_so(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path / "kb", {"alpha": entry("alpha", https_vhost() + f"""\
+commands:
+  - run: curl -sS --cacert ca.crt {{{{ url }}}}
+    scenario: httpd
+    requires: [{MISSING}]
+""")})
+    out = tmp_path / "out"
+    assert faqkb(project, "render", "--out", str(out)).returncode == 0
+    page = (out / "faq" / "certificates.md").read_text()
+    assert "Not verified: a program the commands below require is not installed here." in page
+    assert "no Apache httpd was available" not in page

@@ -100,8 +100,10 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
         status = PASSED
         version = f" {er.tools['httpd']}" if er.tools.get("httpd") else ""
         mark = f"Run in Apache httpd{version} on {er.date}: the commands below show what it does."
-    elif er and httpd_cmds and any(c.status == UNVERIFIED for c in httpd_cmds):
+    elif er and httpd_cmds and any(c.status == UNVERIFIED and not c.excused for c in httpd_cmds):
         status, mark = UNVERIFIED, "Not verified: no Apache httpd was available in this build."
+    elif er and httpd_cmds and not any(c.status == FAILED for c in httpd_cmds):
+        status, mark = UNVERIFIED, "Not verified: a program the commands below require is not installed here."
     elif er and httpd_cmds:
         status, mark = FAILED, "Verification FAILED with this configuration (see the commands below)."
     else:
