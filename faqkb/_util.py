@@ -71,6 +71,12 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: ``n`` and the word that goes with it (``words``: the plural,
+    else ``word`` + s)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def tail(text: str, n: int = TAIL_LINES) -> str:
     """The last ``n`` non-empty lines of ``text``, for failure reports."""
     lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]

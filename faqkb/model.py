@@ -79,6 +79,10 @@ class Command:
     expect: Expect = field(default_factory=Expect)
     snapshot: Snapshot | None = None
     line: int = 0
+    #: Variables added to (or overriding) the entry's environment for this command.
+    env: tuple[tuple[str, str], ...] = ()
+    #: Programs that must be on the sandbox PATH, or the command is not run (unverified).
+    requires: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], line: int = 0) -> Command:
@@ -96,6 +100,8 @@ class Command:
             expect=Expect.from_dict(d.get("expect", {})),
             snapshot=Snapshot.from_value(d.get("snapshot")),
             line=line,
+            env=tuple(d.get("env", {}).items()),
+            requires=tuple(d.get("requires", ())),
         )
 
 
@@ -145,7 +151,8 @@ class Entry:
     question: str
     answer: str
     path: Path
-    legacy: tuple[Legacy, ...]
+    #: Where the entry came from (an older FAQ); empty for a question asked here first.
+    legacy: tuple[Legacy, ...] = ()
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     then_and_now: str | None = None
@@ -154,6 +161,10 @@ class Entry:
     httpd: Httpd | None = None
     #: Its ``<id>.snap`` file as read by the loader; None when there is none.
     snapshots: SnapFile | None = None
+    #: Variables every command of the entry gets (a command's own ``env`` wins).
+    env: tuple[tuple[str, str], ...] = ()
+    #: Programs every command requires (added to each command's own ``requires``).
+    requires: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: Path, command_lines: list[int]) -> Entry:
@@ -164,7 +175,7 @@ class Entry:
             question=d["question"].strip(),
             answer=d["answer"],
             path=path,
-            legacy=tuple(Legacy(**x) for x in d["legacy"]),
+            legacy=tuple(Legacy(**x) for x in d.get("legacy", ())),
             aliases=tuple(d.get("aliases", ())),
             tags=tuple(d.get("tags", ())),
             then_and_now=d.get("then_and_now"),
@@ -172,7 +183,13 @@ class Entry:
             commands=tuple(Command.from_dict(c, line=line)
                            for c, line in zip(d.get("commands", []), command_lines, strict=True)),
             httpd=Httpd.from_dict(d["httpd"]) if "httpd" in d else None,
+            env=tuple(d.get("env", {}).items()),
+            requires=tuple(d.get("requires", ())),
         )
+
+    def requires_of(self, cmd: Command) -> tuple[str, ...]:
+        """The programs ``cmd`` needs: the entry's, then its own, each once."""
+        return tuple(dict.fromkeys((*self.requires, *cmd.requires)))
 
     @property
     def snap_path(self) -> Path:

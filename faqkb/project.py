@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,11 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 PLUGIN_NAME = "faqkb"
 #: Where a knowledge base's own page templates are when ``templates_dir`` is not set.
 DEFAULT_TEMPLATES_DIR = "faqkb_templates"
+#: Where a reader runs an entry's commands, as the page shows it (plugin option ``reader_dir``),
+#: and the reader's home directory (``reader_home``): see :mod:`faqkb.run.display`.
+READER_DIR = "/home/user/demo"
+READER_HOME = "/home/user"
+_TOOL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -46,6 +54,18 @@ class Project:
     #: The knowledge base's own ``*.j2`` templates, which replace faqkb's of the same name;
     #: None for none. Set explicitly, it is kept even when missing (the render reports it).
     templates_dir: Path | None = None
+    #: Declared tools, name -> the command that prints its version (empty: the defaults).
+    tools: dict[str, str] = field(default_factory=dict)
+    reader_dir: str = READER_DIR
+    reader_home: str = READER_HOME
+
+    def where(self, *keys: str) -> str:
+        """``mkdocs.yml:LINE:COL`` of a faqkb plugin option (``where("tools", "git")``), for
+        messages about it; the file alone when it cannot be placed."""
+        if self.config_file is None:
+            return "the faqkb plugin options"
+        line, col = option_position(self.config_file, keys)
+        return f"{self.config_file}:{line}:{col}"
 
     @property
     def faq_prefix(self) -> str:
@@ -64,6 +84,12 @@ class Project:
             templates = (root / settings["templates_dir"]).resolve()
         elif templates is not None and not templates.is_dir():
             templates = None  # the default folder only counts when a team made it
+        def where(*keys: str) -> str:
+            if config_file is None:
+                return "the faqkb plugin options"
+            line, col = option_position(config_file, keys)
+            return f"{config_file}:{line}:{col}"
+
         return cls(
             root=root,
             docs_dir=docs,
@@ -75,6 +101,9 @@ class Project:
             legacy_page=settings.get("legacy_page") or None,
             directory_urls=bool(settings.get("use_directory_urls", True)),
             templates_dir=templates,
+            tools=_tools(settings.get("tools"), where),
+            reader_dir=_reader_path(settings.get("reader_dir", READER_DIR), "reader_dir", where),
+            reader_home=_reader_path(settings.get("reader_home", READER_HOME), "reader_home", where),
         )
 
     @classmethod
@@ -144,3 +173,59 @@ def read_settings(config_file: Path) -> dict[str, Any]:
     if isinstance(options, dict):
         out.update(options)
     return out
+
+
+def _tools(value: Any, where: Callable[..., str]) -> dict[str, str]:
+    """The ``tools`` option checked: a mapping of tool names to version commands."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FaqkbError(f"{where('tools')}: tools must be a mapping of tool names to the command "
+                         "that prints the version, e.g. tools: {git: git --version}")
+    out: dict[str, str] = {}
+    for name, command in value.items():
+        if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):
+            raise FaqkbError(f"{where('tools', str(name))}: tool name {name!r} must be a program "
+                             "name (letters, digits, '.', '_', '+', '-'), e.g. git or python3")
+        if not isinstance(command, str) or not command.strip():
+            raise FaqkbError(f"{where('tools', name)}: tools.{name} must be the command that prints "
+                             f"its version, e.g. {name}: {name} --version")
+        out[name] = command.strip()
+    return out
+
+
+def _reader_path(value: Any, option: str, where: Callable[..., str]) -> str:
+    """``reader_dir``/``reader_home`` checked: an absolute, normalised path other than /."""
+    if (not isinstance(value, str) or not value.startswith("/") or value.rstrip("/") == ""
+            or posixpath.normpath(value) != value.rstrip("/") or any(c in value for c in "\n\0")):
+        raise FaqkbError(f"{where(option)}: {option} must be an absolute directory path such as "
+                         f"{READER_DIR if option == 'reader_dir' else READER_HOME} (got {value!r})")
+    return value.rstrip("/")
+
+
+def option_position(config_file: Path, keys: tuple[str, ...]) -> tuple[int, int]:
+    """The 1-based (line, col) of ``plugins: - faqkb: KEY...`` in ``config_file``: of the
+    deepest of those keys it holds; (1, 1) when the file cannot be read."""
+    try:
+        node = yaml.compose(config_file.read_text("utf-8"), Loader=_LenientLoader)
+    except (OSError, yaml.YAMLError):
+        return (1, 1)
+    found = _child(node, "plugins")
+    items = found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []
+    path = [found, next((f for item in items if (f := _child(item, "faqkb"))), None)]
+    for key in keys:
+        path.append(_child(path[-1][1], key) if path[-1] else None)
+    deepest = next((p for p in reversed(path) if p), None)
+    if deepest is None:
+        return (1, 1)
+    return (deepest[0].start_mark.line + 1, deepest[0].start_mark.column + 1)
+
+
+def _child(node: Any, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """(key node, value node) of ``key`` in a mapping node, else None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return k, v
+    return None

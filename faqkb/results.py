@@ -37,6 +37,10 @@ class CommandResult:
     reason: str = ""
     #: The server-log lines the command's server_log expectations matched (shown on the page).
     server_log: str = ""
+    #: Programs the command requires that are not installed here (it was not run).
+    missing: list[str] = field(default_factory=list)
+    #: The tools the command used (names; their versions are the entry result's ``tools``).
+    tools: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # from JSON: the plain word
@@ -45,6 +49,12 @@ class CommandResult:
     def ok(self) -> bool:
         """True when the command ran (now or in a cached run) and met every expectation."""
         return self.status in (PASSED, CACHED)
+
+    @property
+    def excused(self) -> bool:
+        """Not run because a program it requires is missing: not a failure, except in strict
+        runs (``verify --strict``, strict builds)."""
+        return self.status == UNVERIFIED and bool(self.missing)
 
     @property
     def why(self) -> list[str]:
@@ -62,8 +72,8 @@ class EntryResult:
     entry: str
     key: str
     commands: list[CommandResult]
-    openssl: str = ""
     date: str = ""
+    #: The versions of the tools the entry's commands use (its cache key has them too).
     tools: dict[str, str] = field(default_factory=dict)
     #: Where the sandbox was kept (``--keep``); empty when it was removed.
     sandbox: str = ""
@@ -74,6 +84,11 @@ class EntryResult:
     def ok(self) -> bool:
         """True when every command met its expectations."""
         return all(c.ok for c in self.commands)
+
+    def acceptable(self, strict: bool) -> bool:
+        """True when every command passed, or (unless ``strict``) was excused (a required
+        program is not installed here)."""
+        return all(c.ok or (c.excused and not strict) for c in self.commands)
 
     def to_json(self) -> dict[str, Any]:
         """Plain-data form for the cache and ``--json``."""

@@ -197,3 +197,10 @@ def https_vhost(inside: str = "", *, head: str = "") -> str:
             "        SSLCertificateFile /etc/ssl/certs/fullchain.crt\n"
             "        SSLCertificateKeyFile /etc/ssl/private/server.key\n"
             f"{body}    </VirtualHost>\n")
+
+
+def set_plugin_options(project: Path, **options: object) -> Path:
+    """Give the faqkb plugin of ``project``'s mkdocs.yml these options (JSON is YAML)."""
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("plugins: [faqkb]", f"plugins: [{{faqkb: {json.dumps(options)}}}]"))
+    return cfg

@@ -69,7 +69,6 @@ def test_every_problem_in_one_run(tmp_path: Path) -> None:
         ("x.yml", 9, 12, "unknown see_also entry 'nope'"),
         ("x.yml", 10, 1, "unknown field 'colour'"),
         ("y.yml", 1, 1, "missing required field 'answer'"),
-        ("y.yml", 1, 1, "missing required field 'legacy'"),
         ("y.yml", 1, 1, "missing required field 'question'"),
         ("y.yml", 1, 1, "missing required field 'section'"),
         ("y.yml", 2, 1, "duplicate key 'id' (first defined at line 1)"),
@@ -121,7 +120,6 @@ def test_load_kb_raises_with_all_problems(tmp_path: Path) -> None:
         load_kb(project / "docs" / "faq")
     assert positions(info.value.problems) == [
         ("a.yml", 1, 1, "missing required field 'answer'"),
-        ("a.yml", 1, 1, "missing required field 'legacy'"),
         ("a.yml", 1, 1, "missing required field 'question'"),
         ("a.yml", 1, 1, "missing required field 'section'"),
         ("a.yml", 1, 5, "id 'b' must equal the file name stem 'a'"),

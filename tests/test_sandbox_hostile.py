@@ -266,7 +266,7 @@ def test_without_the_sandbox_it_says_so_and_strict_fails(tmp_path: Path, faqkb) 
     env = {"FAQKB_SANDBOX": "off"}
     res = faqkb(project, "verify", env=env)
     assert res.returncode == 0  # the command passed; the run is marked, not failed
-    assert "1 entries ran WITHOUT the sandbox (plain): FAQKB_SANDBOX=off" in res.stderr
+    assert "1 entry ran WITHOUT the sandbox (plain): FAQKB_SANDBOX=off" in res.stderr
     strict = faqkb(project, "verify", "--strict", env=env)
     assert strict.returncode == 1 and "--strict: failing" in strict.stderr
     build = faqkb(project, "build", "--strict", env=env, timeout=300)

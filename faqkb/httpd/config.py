@@ -258,7 +258,8 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        env = {"PATH": f"{sb / 'bin'}:{os.environ.get('PATH', SYSTEM_PATH)}", **self.apache_env()}
+        # The wrappers first, then the system's programs (never the caller's own PATH).
+        env = {"PATH": f"{sb / 'bin'}:{SYSTEM_PATH}", **self.apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:
@@ -315,6 +316,19 @@ class HttpdConfig:
         alt = "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True))
         rx = re.compile(rf"(?<![\w.\-/~}}])({alt})(?=[/\s\"'>()]|$)", re.MULTILINE)
         return rx.sub(lambda m: str(self.sandbox / table[m.group(1)]).rstrip("/"), text)
+
+    def reader_files(self) -> list[tuple[str, str]]:
+        """(sandbox-relative path, reader path) of every file the entry's config names under a
+        mapped reader path (``server.key`` for ``/etc/ssl/private/server.key``), so httpd's
+        messages about it name it as the reader wrote it. Directories are left to the table."""
+        table = dict(reversed(self._path_table()))
+        alt = "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True))
+        rx = re.compile(rf"(?<![\w.\-/~}}])({alt})(/[^\s\"'>()]*[^\s\"'>()/])", re.MULTILINE)
+        pairs: dict[str, str] = {}
+        for m in rx.finditer(self.spec.config):
+            rel = posixpath.join(table[m.group(1)], m.group(2).lstrip("/"))
+            pairs.setdefault(rel, m.group(1) + m.group(2))
+        return list(pairs.items())
 
     def _sandbox_path(self, name: str) -> Path:
         """Where a ``files`` name lands: relative to the sandbox, or a reader path mapped."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from faqkb import __version__
-from faqkb._util import printable
+from faqkb._util import plural, printable
 from faqkb.errors import EXIT_FAILED, EXIT_INVALID, ContentError, FaqkbError
 from faqkb.model import SECTIONS_FILE
 from faqkb.project import Project
@@ -69,10 +69,12 @@ def _report_problems(exc: ContentError) -> NoReturn:
 def main() -> None:
     """faqkb: FAQ knowledge bases whose answers cannot silently rot.
 
-    Entries are YAML files (docs/faq/<id>.yml). faqkb checks them, runs every command
-    they show in a sandbox, against the bundled reference TLS server or a private Apache
-    httpd the entry configures, and renders them into a MkDocs + Material site that shows
-    each command with the output it really produced.
+    Entries are YAML files (docs/faq/<id>.yml), one question each, on any subject. faqkb
+    checks them, runs every command they show in a sandbox (git, python, curl, whatever the
+    answer tells readers to type; a bundled reference TLS server and a private Apache httpd
+    are there for entries that need a server), and renders them into a MkDocs + Material
+    site that shows each command with the output it really produced and the versions of
+    the tools it ran with (the plugin option `tools` declares them).
 
     \b
     At a glance:
@@ -185,14 +187,16 @@ def show(entry_id: str, as_json: bool) -> None:
 @click.option("--only", multiple=True, metavar="ID", help="Verify only this entry (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries run in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: commands (entry, index, status, seconds) and totals.")
+              help="Print one JSON object: commands (entry, index, status, seconds, file, line, "
+                   "title, command, failures or reason) and totals.")
 @click.option("--no-cache", is_flag=True, help="Re-run everything, ignoring cached results.")
 @click.option("--keep", is_flag=True, help="Keep the sandboxes (their paths are printed) for debugging.")
 @click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a JUnit XML report (a test case per command) for CI.")
 @click.option("--shard", metavar="K/N", help="Run only the K-th of N equal shares of the entries (CI).")
 @click.option("--strict", is_flag=True,
-              help="Also fail (exit 1) when commands ran without the sandbox (no bwrap here).")
+              help="Also fail (exit 1) when commands ran without the sandbox (no bwrap here), or "
+                   "were not run because a program they require is not installed here.")
 @click.option("--update", is_flag=True,
               help="Run the entries with `snapshot: true` commands (the IDs given, or all) and "
                    "record what those commands print into docs/faq/<id>.snap, instead of "
@@ -206,10 +210,12 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
     Exit 0 all passed, 1 otherwise.
 
     Results of unchanged entries are reused from .faqkb-cache/ (status "cached"). A
-    failure names the file, entry, command and expectation, with the tail of its output;
-    a snapshot command whose output differs from its <id>.snap shows a diff. Commands
-    that could not run here (for example no apache2) count as failures. Commands run in
-    a bubblewrap sandbox; where it cannot run, a line says so (--strict: exit 1).
+    failure names the file, entry, command (its title, else its first line) and
+    expectation, with the tail of its output; a snapshot command whose output differs from
+    its <id>.snap shows a diff. Commands that could not run here (for example no apache2)
+    count as failures; those not run because a program in their `requires` is missing are
+    reported but do not fail the run (--strict: they do). Commands run in a bubblewrap
+    sandbox; where it cannot run, a line says so (--strict: exit 1).
 
     \b
     Snapshots: write the command with `snapshot: true`, then
@@ -239,11 +245,13 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
     if junit:
         from faqkb.reports.junit import junit_xml, write_junit
 
-        write_junit(Path(junit), junit_xml(kb, report.results, report.seconds))
+        write_junit(Path(junit), junit_xml(kb, report.results, report.seconds, root=project.root,
+                                           strict=strict))
     from faqkb.reports.records import records, totals
 
     if as_json:
-        click.echo(json.dumps({"commands": records(report), "totals": totals(report)}, indent=1))
+        click.echo(json.dumps({"commands": records(report, kb, project.root), "totals": totals(report)},
+                              indent=1))
     else:
         from faqkb.reports.text import failure_lines, summary_line
 
@@ -260,8 +268,12 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
     bare = unsandboxed_line(report.results)
     if bare:  # even with --json: on stderr, never silent
         click.echo(bare + (" (--strict: failing)" if strict else ""), err=True)
+    excused = sum(c.excused for er in report.results.values() for c in er.commands)
+    if excused and strict:
+        click.echo(f"faqkb: {plural(excused, 'command')} not run: a program they require is not "
+                   "installed here (--strict: failing)", err=True)
     refused = recorded is not None and recorded.refused
-    sys.exit(0 if report.ok and not refused and not (strict and bare) else EXIT_FAILED)
+    sys.exit(0 if report.acceptable(strict) and not refused else EXIT_FAILED)
 
 
 def _load_for(project: Project, named: list[str] | None, update: bool) -> tuple[KnowledgeBase,
@@ -335,7 +347,9 @@ def try_(entry_id: str, keep: bool, update: bool, force: bool) -> None:
     refused = update and _record(kb, report.results, [entry_id], force).refused
     if keep:
         click.echo(f"kept the sandbox: {report.results[entry_id].sandbox}", err=True)
-    sys.exit(0 if report.ok and not refused else EXIT_FAILED)
+    for note in report.notes:
+        _say(f"faqkb: note: {note}", err=True)
+    sys.exit(0 if report.acceptable(strict=False) and not refused else EXIT_FAILED)
 
 
 @main.command("serve-tls")

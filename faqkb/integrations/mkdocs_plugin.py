@@ -66,6 +66,13 @@ class FaqkbConfig(Config):
     jobs = c.Type(int, default=0)
     #: A page (e.g. ssl_faq.html) that forwards the old FAQ's anchors to today's entries.
     legacy_page = c.Optional(c.Type(str))
+    # How commands are verified and shown (checked by faqkb.project, which the CLI reads too):
+    #: Tools the commands use: name -> command printing its version (none: openssl, curl, httpd).
+    tools = c.Type(dict, default={})
+    #: The directory the page says commands ran in, and the reader's home directory.
+    reader_dir = c.Type(str, default="/home/user/demo")
+    reader_home = c.Type(str, default="/home/user")
+
     # -- how pages look
     #: The knowledge base's own *.j2 templates, relative to mkdocs.yml (default: faqkb_templates
     #: when that folder exists); each replaces faqkb's template of the same name.

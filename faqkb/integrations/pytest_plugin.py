@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from faqkb.errors import ContentError
 from faqkb.model import SECTIONS_FILE
 
-_RESULTS = pytest.StashKey[dict[str, list[str]]]()
+if TYPE_CHECKING:
+    from faqkb.results import EntryResult
+
+#: Per entry: its failure lines, and why it was skipped (every command not ok lacked a program).
+_RESULTS = pytest.StashKey[dict[str, tuple[list[str], str]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,11 +56,13 @@ class EntryItem(pytest.Item):
         results = self._results()
         if self.name not in results:
             return  # an entry without commands has nothing to verify
-        lines = results[self.name]
+        lines, skipped = results[self.name]
+        if skipped:
+            pytest.skip(skipped)
         if lines:
             raise EntryFailed(lines)
 
-    def _results(self) -> dict[str, list[str]]:
+    def _results(self) -> dict[str, tuple[list[str], str]]:
         stash = self.config.stash
         if _RESULTS not in stash:
             from faqkb.load.loader import load_kb
@@ -70,7 +76,7 @@ class EntryItem(pytest.Item):
             report = verify_kb(kb, project, only=[i for i in ids if i in kb.entries],
                                jobs=self.config.getoption("faqkb_jobs"))
             stash[_RESULTS] = {
-                eid: failure_lines(kb, {eid: er}) for eid, er in report.results.items()
+                eid: (failure_lines(kb, {eid: er}), _skipped(er)) for eid, er in report.results.items()
             }
         return stash[_RESULTS]
 
@@ -85,6 +91,12 @@ class EntryItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the entry is, for pytest's report."""
         return self.path, 0, f"faqkb entry {self.name}"
+
+
+def _skipped(er: EntryResult) -> str:
+    """Why the entry is skipped: every command that did not pass lacked a required program."""
+    bad = [c for c in er.commands if not c.ok]
+    return "; ".join(dict.fromkeys(c.reason for c in bad)) if bad and all(c.excused for c in bad) else ""
 
 
 class EntryFailed(Exception):

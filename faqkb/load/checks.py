@@ -28,6 +28,8 @@ from faqkb.tlsserver.scenarios import SCENARIOS
 PATTERN_FIELDS = ("stdout", "stderr", "output", "stdout_not", "stderr_not", "output_not",
                   "server_log", "server_log_not")
 SCENARIO_NAMES = (*SCENARIOS, HTTPD_SCENARIO)
+#: Variables of the sandbox environment an entry's ``env`` cannot change, and what readers see.
+FIXED_ENV = {"HOME": "their home directory", "TMPDIR": "/tmp"}
 #: A command is one argument of bash -c: the kernel takes at most 128 KiB (MAX_ARG_STRLEN).
 MAX_RUN_BYTES = 100_000
 #: What ``faqkb new`` writes for the answer and the command; an entry still holding either is
@@ -62,10 +64,12 @@ def check_entry(doc: Located, path: Path, reg: Registries, *, trusted: bool = Fa
     the checks that depend on the text alone (regexes) are skipped."""
     d = doc.data
     problems = check_fields(doc, path, reg) + check_placeholders(doc)
+    problems += check_env(doc, ("env",), d.get("env"))
     commands = d.get("commands", [])
     for i, cmd in enumerate(commands if isinstance(commands, list) else []):
         if isinstance(cmd, dict):
             problems += check_command(doc, ("commands", i), cmd, reg, has_httpd="httpd" in d)
+            problems += check_env(doc, ("commands", i, "env"), cmd.get("env"))
             if not trusted:
                 problems += check_patterns(doc, ("commands", i), cmd)
     if isinstance(d.get("httpd"), dict):
@@ -115,6 +119,24 @@ def check_placeholders(doc: Located) -> list[Problem]:
             problems.append(doc.problem(("commands", i, "run"), f"command {i + 1} is still faqkb "
                                         "new's placeholder; write the command the answer tells "
                                         "readers to run, or delete it").with_kind(Kind.DRAFT))
+    return problems
+
+
+def check_env(doc: Located, base: KeyPath, env: Any) -> list[Problem]:
+    """An ``env`` keeps what faqkb's sandbox relies on: PATH may be extended (it must keep
+    ``$PATH``, so the system's programs and faqkb's wrappers stay reachable); HOME and TMPDIR
+    point into the sandbox and cannot be changed."""
+    if not isinstance(env, dict):
+        return []
+    problems = []
+    for name, value in env.items():
+        if name in FIXED_ENV:
+            problems.append(doc.problem((*base, name), f"env {name} cannot be set: faqkb points it "
+                                        "into the sandbox (the reader sees "
+                                        f"{FIXED_ENV[name]}); remove it", key=True))
+        elif name == "PATH" and isinstance(value, str) and not re.search(r"\$(PATH\b|\{PATH\})", value):
+            problems.append(doc.problem((*base, name), "env PATH must keep the default PATH: add "
+                                        f"to it, e.g. PATH: {value or '/opt/tool/bin'}:$PATH"))
     return problems
 
 

@@ -84,13 +84,23 @@ def schema_problems(doc: yamlsrc.Located) -> list[Problem]:
             target = f"{where}.{name}" if path else name
             problems.append(doc.problem(path, f"missing required field {target!r}; add it"))
         elif v == "type":
+            # A YAML 1, true or null where a string is wanted: quoting it is the fix.
+            hint = "; quote it" if len(path) >= 2 and path[-2] == "env" else ""
             problems.append(
                 doc.problem(
                     path,
                     f"{where} must be {_expected_type(err.schema)} "
-                    f"(got {_type_name(err.instance)})",
+                    f"(got {_type_name(err.instance)}){hint}",
                 )
             )
+        elif v == "pattern" and "propertyNames" in err.schema_path:
+            problems.append(doc.problem(
+                (*path, err.instance), f"{where} name {json.dumps(err.instance)} is not allowed: a "
+                "variable name is letters, digits and _, and does not start with a digit", key=True))
+        elif v == "pattern" and "requires" in path:
+            problems.append(doc.problem(
+                path, f"{where} {json.dumps(err.instance)} is not a program name: give the name a "
+                "shell looks up on PATH (git, python3), without a directory"))
         elif v == "anyOf" and path and path[-1] == "exit":
             problems.append(
                 doc.problem(

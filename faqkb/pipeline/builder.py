@@ -42,12 +42,10 @@ def build(
     strays = [str(p) for p in stray_entries(project.faq_dir, project.docs_dir, project.root)]
     memo = None
     if verify and not strays:
-        from faqkb.httpd.process import httpd_available
-        from faqkb.verify import tools
+        from faqkb.verify.tools import Versions
 
-        # The version probes (subprocesses) run while the inputs are being hashed.
-        tools.prefetch(tools.openssl_version, tools.curl_version, httpd_available)
-        memo = PageMemo(project, tools.tool_versions(httpd_available() is None))
+        probes = Versions(project.tools, lambda name: project.where("tools", name))
+        memo = PageMemo(project, probes.versions(probes.specs))
         pages = memo.get()
         if pages is not None:
             if progress:

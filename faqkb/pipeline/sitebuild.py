@@ -103,6 +103,11 @@ def build_site(
     problems = check_overrides(project.templates_dir)
     if problems:
         raise ContentError(problems)
+    if verify and project.tools:  # a broken version command is the configuration's: exit 2 here
+        from faqkb.verify.tools import Versions
+
+        probes = Versions(project.tools, lambda name: project.where("tools", name))
+        probes.versions(probes.specs)
     target = (site_dir or project.site_dir).resolve()
     check_target(project, target, "the site folder")
     tmp = new_temp(target)

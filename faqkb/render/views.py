@@ -12,7 +12,9 @@ from faqkb.render.links import Urls, link_entries
 from faqkb.render.markdown import clip, fence
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult, Status
 from faqkb.run.redact import redact
+from faqkb.run.shellwords import PS2, with_prompts
 from faqkb.tlsserver.scenarios import shown_names
+from faqkb.verify.tools import label
 
 
 def _shown_output(cmd: Command, res: CommandResult | None) -> str:
@@ -34,15 +36,29 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         # line would end the HTML block in Markdown), its runs of spaces kept.
         lines = [html.escape(ln) for ln in f"Verification FAILED: {first}".split("\n")]
         return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines)
-    tools = [f"OpenSSL {er.openssl}"] if er.openssl else []
-    if cmd.scenario == HTTPD_SCENARIO and er.tools.get("httpd"):
-        tools.append(f"Apache httpd {er.tools['httpd']}")
+    if cmd.scenario == HTTPD_SCENARIO:
         target = " against the httpd configuration above"
     elif cmd.scenario:
         target = f" against the reference server&rsquo;s <code>{html.escape(cmd.scenario)}</code> scenario"
     else:
         target = ""
-    return PASSED, f"Verified{target} with {' and '.join(tools) or 'this toolchain'} on {er.date}."
+    # Only the tools this command really ran (the cache keeps which), with their versions.
+    tools = [html.escape(f"{label(n)} {er.tools[n]}") for n in res.tools if er.tools.get(n)]
+    with_tools = f" with {_and(tools)}" if tools else ""
+    return PASSED, f"Verified{target}{with_tools} on {er.date}."
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _stock_lexer_will_do(block: str) -> bool:
+    """True when Pygments' own console lexer reads ``block``'s prompts right: each ``> `` line
+    follows a line ending in a backslash."""
+    lines = block.split("\n")
+    return all(not ln.startswith(PS2) or lines[i - 1].endswith("\\")
+               for i, ln in enumerate(lines) if i and ln.startswith(PS2))
 
 
 def _keep_spaces(line: str) -> str:
@@ -53,9 +69,11 @@ def _keep_spaces(line: str) -> str:
 
 def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> dict[str, Any]:
     """Everything the template needs for one command, computed here rather than in Jinja."""
-    shown = placeholders.for_page(cmd.run, shown_names(cmd.scenario))
-    lines = shown.split("\n")
-    block = "\n".join([f"$ {lines[0]}", *lines[1:]])
+    shown = placeholders.for_page(cmd.run, shown_names(cmd.scenario)).rstrip("\n")
+    block = with_prompts(shown)  # `$ ` for each new command line, `> ` where bash continues one
+    # The stock console lexer only knows `> ` after a trailing backslash; faqkb's own
+    # (faqkb.integrations.console_lexer) knows every continuation bash prompts for.
+    lexer = "console" if _stock_lexer_will_do(block) else "faqkb-console"
     output = _shown_output(cmd, res)
     if output:
         block += "\n" + output
@@ -64,7 +82,9 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     server_log = res.server_log if res is not None else ""
     return {
         "title": cmd.title,
+        "env": [f"{name}={value}" for name, value in cmd.env],
         "block": block,
+        "lexer": lexer,
         "stdin": stdin,
         "server_log": server_log,
         "note": cmd.note,
@@ -87,10 +107,12 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
     httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == HTTPD_SCENARIO]
     if er and httpd_cmds and all(c.ok for c in httpd_cmds):
         status = PASSED
-        mark = (f"Run in Apache httpd {er.tools.get('httpd', '2.4')} on {er.date}: "
-                "the commands below show what it does.")
-    elif er and httpd_cmds and any(c.status == UNVERIFIED for c in httpd_cmds):
+        version = f" {er.tools['httpd']}" if er.tools.get("httpd") else ""
+        mark = f"Run in Apache httpd{version} on {er.date}: the commands below show what it does."
+    elif er and httpd_cmds and any(c.status == UNVERIFIED and not c.excused for c in httpd_cmds):
         status, mark = UNVERIFIED, "Not verified: no Apache httpd was available in this build."
+    elif er and httpd_cmds and not any(c.status == FAILED for c in httpd_cmds):
+        status, mark = UNVERIFIED, "Not verified: a program the commands below require is not installed here."
     elif er and httpd_cmds:
         status, mark = FAILED, "Verification FAILED with this configuration (see the commands below)."
     else:
@@ -119,6 +141,7 @@ def entry_view(
         "see_also": [
             {"url": urls.entry(s), "question": kb.entries[s].question} for s in e.see_also
         ],
+        "env": [f"{name}={value}" for name, value in e.env],
         "commands": [command_view(c, results.get(i), er) for i, c in enumerate(e.commands)],
         "httpd": httpd_view(e, er),
     }

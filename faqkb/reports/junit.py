@@ -1,4 +1,10 @@
-"""JUnit XML for doc CI: one test case per verified command, written atomically."""
+"""JUnit XML for doc CI: one test case per verified command, written atomically.
+
+Each case is named ``command N: NAME`` (the command's title, else its first line, whole) and
+carries the entry file's path relative to the project root, so reports from different
+checkouts compare. A command not run because a required program is missing is ``<skipped>``,
+or a failure in a strict run.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,39 @@ from pathlib import Path
 
 from faqkb._util import atomic_write
 from faqkb.model import KnowledgeBase
-from faqkb.reports.text import first_line_as_shown
+from faqkb.reports.text import command_name, relative_path
 from faqkb.results import EntryResult
 
 
-def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float) -> bytes:
-    """A ``<testsuites>`` document: a suite per entry, a case per command."""
-    root = ET.Element("testsuites", name="faqkb verify", time=f"{seconds:.3f}")
+def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float, *,
+              root: Path, strict: bool = False) -> bytes:
+    """A ``<testsuites>`` document: a suite per entry, a case per command; paths relative to
+    ``root`` (the project's)."""
+    suites = ET.Element("testsuites", name="faqkb verify", time=f"{seconds:.3f}")
     for entry_id, er in results.items():
         entry = kb.entries[entry_id]
-        bad = [c for c in er.commands if not c.ok]
-        suite = ET.SubElement(root, "testsuite", name=entry_id, tests=str(len(er.commands)),
-                              failures=str(len(bad)), errors="0", skipped="0",
-                              time=f"{sum(c.seconds for c in er.commands):.3f}",
-                              file=str(entry.path))
+        path = relative_path(entry.path, root)
+        skipped = [c for c in er.commands if c.excused and not strict]
+        bad = [c for c in er.commands if not c.ok and c not in skipped]
+        suite = ET.SubElement(suites, "testsuite", name=entry_id, tests=str(len(er.commands)),
+                              failures=str(len(bad)), errors="0", skipped=str(len(skipped)),
+                              time=f"{sum(c.seconds for c in er.commands):.3f}", file=path)
         for c in er.commands:
             cmd = entry.commands[c.index]
-            first = first_line_as_shown(cmd)
             case = ET.SubElement(suite, "testcase", classname=f"faqkb.{entry_id}",
-                                 name=xml_text(f"command {c.index + 1}: {first}"), time=f"{c.seconds:.3f}",
-                                 file=str(entry.path), line=str(cmd.line))
-            if not c.ok:
+                                 name=xml_text(f"command {c.index + 1}: {command_name(cmd)}"),
+                                 time=f"{c.seconds:.3f}", file=path, line=str(cmd.line))
+            if c in skipped:
+                ET.SubElement(case, "skipped", message=xml_text(c.reason))
+            elif not c.ok:
                 why = c.why
                 failure = ET.SubElement(case, "failure", type=c.status,
                                         message=xml_text(why[0].split("\n")[0]))
                 failure.text = xml_text("\n".join(why))
             if c.combined:
                 ET.SubElement(case, "system-out").text = xml_text(c.combined)  # redacted by the runner
-    ET.indent(root)
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    ET.indent(suites)
+    data: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
     return data
 
 

@@ -7,11 +7,15 @@ then, indented, why (:attr:`faqkb.results.CommandResult.why`).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from faqkb import placeholders
+from faqkb._util import plural
 from faqkb.model import Command, Entry, KnowledgeBase
 from faqkb.results import CommandResult, EntryResult, Status
+from faqkb.run.shellwords import with_prompts
 
 _MARKS = {Status.PASSED: "ok", Status.FAILED: "FAILED", Status.UNVERIFIED: "NOT RUN",
           Status.CACHED: "cached"}
@@ -21,16 +25,30 @@ def _indent(text: str, prefix: str) -> str:
     return prefix + text.replace("\n", "\n" + prefix)
 
 
-def first_line_as_shown(cmd: Command) -> str:
-    """The first line of a command as the page shows it (how a report names the command)."""
-    return placeholders.for_page(cmd.run).splitlines()[0]
+def command_text(cmd: Command) -> str:
+    """The whole command as the page shows it (as a reader types it)."""
+    return placeholders.for_page(cmd.run).strip("\n")
+
+
+def command_name(cmd: Command) -> str:
+    """How every report names a command: its ``title``, else its first line as the page shows
+    it, whole (`` ...`` when more lines follow)."""
+    if cmd.title:
+        return cmd.title
+    lines = command_text(cmd).split("\n")
+    return lines[0] + (" ..." if len(lines) > 1 else "")
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project root (reports must not depend on the checkout's place)."""
+    return os.path.relpath(path, root)
 
 
 def failure_head(entry: Entry, c: CommandResult) -> str:
-    """``path:line: entry 'id', command N FAILED: command``: where the failing command is."""
+    """``path:line: entry 'id', command N FAILED: name``: where the failing command is."""
     cmd = entry.commands[c.index]
     return (f"{entry.path}:{cmd.line}: entry {entry.id!r}, command {c.index + 1} "
-            f"{c.status.upper()}: {first_line_as_shown(cmd)}")
+            f"{c.status.upper()}: {command_name(cmd)}")
 
 
 def failure_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
@@ -52,8 +70,9 @@ def unsandboxed_line(results: dict[str, EntryResult]) -> str | None:
         return None
     reasons = "; ".join(dict.fromkeys(bare.values()))
     names = ", ".join(list(bare)[:5]) + (", ..." if len(bare) > 5 else "")
-    return (f"faqkb: {len(bare)} entries ran WITHOUT the sandbox ({names}): {reasons}. Their "
-            "commands could write outside their sandbox and reach faqkb's processes.")
+    return (f"faqkb: {plural(len(bare), 'entry', 'entries')} ran WITHOUT the sandbox ({names}): "
+            f"{reasons}. Their commands could write outside their sandbox and reach faqkb's "
+            "processes.")
 
 
 def warning_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[str]:
@@ -70,17 +89,25 @@ def warning_lines(kb: KnowledgeBase, results: dict[str, EntryResult]) -> list[st
 
 def summary_line(totals: dict[str, Any]) -> str:
     """One line with the counts of a verification run."""
-    return (f"{totals['commands']} commands in {totals['entries']} entries: {totals['passed']} passed, "
+    return (f"{plural(totals['commands'], 'command')} in {plural(totals['entries'], 'entry', 'entries')}: "
+            f"{totals['passed']} passed, "
             f"{totals['cached']} cached, {totals['failed']} failed, {totals['unverified']} unverified "
             f"({totals['seconds']:.1f} s)")
 
 
 def command_block(entry: Entry, index: int, res: CommandResult) -> tuple[str, str, str, list[str]]:
-    """What `faqkb try` shows for one command: the command, its output, a status, the failures."""
+    """What `faqkb try` shows for one command: the command (under its title, if it has one),
+    its output, a status, the failures."""
     cmd = entry.commands[index]
-    status = f"[{_MARKS[res.status]}, exit {res.exit_code}, {res.seconds:.2f} s]"
-    reasons = [_indent(f, "  ") for f in res.why]
-    return f"$ {placeholders.for_page(cmd.run)}", res.combined.rstrip(), status, reasons
+    if res.timed_out:
+        status = f"[{_MARKS[res.status]}, timed out after {cmd.timeout:g} s, {res.seconds:.2f} s]"
+    elif res.exit_code is None:  # never ran: the reason says why
+        status = f"[{_MARKS[res.status]}: {res.reason or 'not run'}]"
+    else:
+        status = f"[{_MARKS[res.status]}, exit {res.exit_code}, {res.seconds:.2f} s]"
+    reasons = [_indent(f, "  ") for f in res.why if f != res.reason or res.exit_code is not None]
+    head = f"command {index + 1}: {cmd.title}\n" if cmd.title else ""
+    return head + with_prompts(command_text(cmd)), res.combined.rstrip(), status, reasons
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
@@ -93,7 +120,7 @@ def entry_json(e: Entry) -> dict[str, Any]:
 def entry_text(e: Entry) -> tuple[str, str]:
     """An entry for the terminal: its question (a heading) and the rest."""
     body = [f"[{e.section}] {' '.join('#' + t for t in e.tags)}", "", e.answer.strip()]
-    body += ["\n" + _indent("$ " + placeholders.for_page(c.run), "  ") for c in e.commands]
+    body += ["\n" + _indent(with_prompts(command_text(c)), "  ") for c in e.commands]
     if e.see_also:
         body += ["", "See also: " + ", ".join(e.see_also)]
     return e.question, "\n".join(body)

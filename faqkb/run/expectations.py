@@ -13,11 +13,14 @@ def _search(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.MULTILINE) is not None
 
 
-def check(expect: Expect, res: ProcessResult, sandbox: Path, server_log: str | None) -> list[str]:
-    """Every expectation that failed, each as one readable sentence (empty when all hold)."""
+def check(expect: Expect, res: ProcessResult, sandbox: Path, server_log: str | None, *,
+          timeout: float | None = None) -> list[str]:
+    """Every expectation that failed, each as one readable sentence (empty when all hold);
+    ``timeout`` is the command's, for the words of a timeout."""
     failures: list[str] = []
     if res.timed_out:
-        failures.append("timed out (the whole process group was killed)")
+        after = f" after {timeout:g} s" if timeout is not None else ""
+        failures.append(f"timed out{after} (the whole process group was killed)")
     elif expect.exit == "nonzero":
         if res.exit_code == 0:
             failures.append("exit status 0, expected a failure (nonzero)")

@@ -59,8 +59,10 @@ class RunContext:
     get_pki: Callable[[], Pki]
     lease: Callable[[str], Listener]
     snippets_dir: Path | None
-    tools: dict[str, str]
     httpd_problem: str | None = None
+    #: Where the reader runs the commands, and their home (see :mod:`faqkb.run.display`).
+    reader_dir: str = "/home/user/demo"
+    reader_home: str = "/home/user"
     keep_sandboxes: bool = False
     on_command: Callable[[Entry, int, CommandResult], None] | None = None
     #: A further check of each command's result, which may fail it (the verifier's snapshot
@@ -110,6 +112,13 @@ def _httpd_reader_paths(entry: Entry) -> list[tuple[str, str]]:
     return pairs
 
 
+def requires_reason(missing: list[str]) -> str:
+    """Why a command did not run: ``requires git, which is not installed here``."""
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    which = "which is" if len(missing) == 1 else "which are"
+    return f"requires {names}, {which} not installed here"
+
+
 class _EntryRun:
     """One entry's run: its sandbox, environment, servers and the reader's view of them.
 
@@ -125,7 +134,7 @@ class _EntryRun:
         # Before httpd (entered below), so closing the stack stops httpd first, then kills
         # whatever is left in the namespace, then removes the directory.
         self.confine = stack.enter_context(Sandbox(box, read_only=self._visible_outside()))
-        self.display = Display(box)
+        self.display = Display(box, ctx.reader_dir, ctx.reader_home)
         self.servers: dict[str, _Server] = {}
         self.httpd: HttpdProcess | None = None
         #: Why httpd commands cannot run (httpd missing here, or it failed to start).
@@ -170,7 +179,7 @@ class _EntryRun:
         self.materialize(spec.fixtures)
         self.copy_snippets(spec.snippets)
         self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine))
-        self.display.add_paths(_httpd_reader_paths(self.entry))
+        self.display.add_paths(_httpd_reader_paths(self.entry) + self.httpd.config.reader_files())
         try:
             values, env_add = self.httpd.prepare()
         except HttpdError as exc:  # a module this machine lacks, a file it cannot place
@@ -199,6 +208,7 @@ class _EntryRun:
             self.stack.callback(listener.close)
             values = _reference_values(listener, scenario)
             self.display.add_server(values, shown_names(scenario))
+            self.display.add_file(values["cafile"], shown_names(scenario)["cafile"])
             self.servers[scenario] = _Server(values, listener.log_mark, listener.log_since)
         return self.servers[scenario]
 
@@ -213,16 +223,21 @@ class _EntryRun:
                 return CommandResult(index=index, status=UNVERIFIED, reason=self.httpd_error)
             why = f"httpd did not start: {self.httpd_error}"
             return CommandResult(index=index, status=FAILED, reason=why, failures=[why])
-        return self._execute(index, cmd)
+        env = shell.with_env(self.env, self.box, self.entry.env, cmd.env)
+        missing = [p for p in self.entry.requires_of(cmd) if shutil.which(p, path=env["PATH"]) is None]
+        if missing:  # not here: neither proven nor disproven (fatal under --strict)
+            return CommandResult(index=index, status=UNVERIFIED, reason=requires_reason(missing),
+                                 missing=missing)
+        return self._execute(index, cmd, env)
 
-    def _execute(self, index: int, cmd: Command) -> CommandResult:
+    def _execute(self, index: int, cmd: Command, env: dict[str, str]) -> CommandResult:
         self.materialize(cmd.fixtures)
         self.copy_snippets(cmd.snippets)
         server = self.server_for(cmd.scenario) if cmd.scenario else None
         values = dict(server.values) if server else {}
         values.setdefault("cafile", str(self.box / "ca.crt"))
         mark = server.log_mark() if server else 0
-        proc = shell.run(placeholders.for_run(cmd.run, values), self.box, self.env, stdin=cmd.stdin,
+        proc = shell.run(placeholders.for_run(cmd.run, values), self.box, env, stdin=cmd.stdin,
                          timeout=cmd.timeout, cancel=self.ctx.cancel, sandbox=self.confine)
         log = self._settled_log(cmd, server, mark) if server else None
         # Expectations see what the page shows (reader's ports and paths), as authors write them.
@@ -230,7 +245,7 @@ class _EntryRun:
         shown = shell.ProcessResult(proc.exit_code, show(proc.stdout), show(proc.stderr),
                                     show(proc.combined), proc.seconds, proc.timed_out)
         shown_log = show(log) if log is not None else None
-        failures = expectations.check(cmd.expect, shown, self.box, shown_log)
+        failures = expectations.check(cmd.expect, shown, self.box, shown_log, timeout=cmd.timeout)
         if failures:
             shown_tail = tail(redact(shown.combined))  # before the tail cuts a key's BEGIN line off
             if shown_tail:
@@ -269,16 +284,13 @@ class _EntryRun:
 def run_entry(entry: Entry, ctx: RunContext, key: str) -> EntryResult:
     """Run every command of ``entry`` in one sandbox; always cleans up servers and files."""
     date = dt.datetime.now(dt.UTC).date().isoformat()
-    result = EntryResult(entry=entry.id, key=key, commands=[], openssl=ctx.tools.get("openssl", ""),
-                         date=date)
+    result = EntryResult(entry=entry.id, key=key, commands=[], date=date)
     with contextlib.ExitStack() as outer:
         stack = outer.enter_context(contextlib.ExitStack())
         box = stack.enter_context(_sandbox(entry, ctx.keep_sandboxes))
         if ctx.keep_sandboxes:
             result.sandbox = str(box)
         run = _EntryRun(entry, ctx, box, stack)
-        if run.httpd is not None:
-            result.tools["httpd"] = ctx.tools.get("httpd", "")
         for index, cmd in enumerate(entry.commands):
             res = run.run(index, cmd)
             if ctx.check:

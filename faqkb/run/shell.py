@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import subprocess
 import threading
@@ -42,8 +43,14 @@ class ProcessResult:
     timed_out: bool = False
 
 
+#: The variables an entry's ``env`` values may refer to (``PATH: /opt/x/bin:$PATH``).
+EXPANDED = ("PATH", "HOME", "PWD", "TMPDIR")
+_REFERENCE = re.compile(r"\$(?:\{(" + "|".join(EXPANDED) + r")\}|(" + "|".join(EXPANDED) + r")\b)")
+
+
 def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The explicit environment a command sees: nothing inherited but what is listed here."""
+    """The explicit environment a command sees: nothing inherited but what is listed here
+    (``extra``: what an entry's httpd adds; its PATH goes before the default one)."""
     home = sandbox / ".home"
     tmp = sandbox / ".tmp"
     home.mkdir(exist_ok=True)
@@ -59,10 +66,27 @@ def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str,
         "USER": os.environ.get("USER", "root"),
     }
     for key, value in (extra or {}).items():
-        if key == "PATH":
-            env["PATH"] = f"{value}:{env['PATH']}"
+        if key == "PATH":  # its directories first, then the default ones it does not list
+            first = value.split(":")
+            env["PATH"] = ":".join(first + [d for d in env["PATH"].split(":") if d not in first])
         else:
             env[key] = value
+    return env
+
+
+def with_env(base: dict[str, str], sandbox: Path, *layers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """``base`` with an entry's and then a command's ``env`` applied, each value's ``$PATH``,
+    ``$HOME``, ``$PWD`` and ``$TMPDIR`` (also ``${NAME}``) replaced by the value so far (``$PWD``:
+    the sandbox directory); any other ``$`` stays as written. The loader has checked the names."""
+    env = dict(base)
+
+    def value_of(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        return str(sandbox) if name == "PWD" else env.get(name, "")
+
+    for layer in layers:
+        for name, value in layer:
+            env[name] = _REFERENCE.sub(value_of, value)
     return env
 
 

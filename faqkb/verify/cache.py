@@ -4,7 +4,8 @@ A result is reused only when nothing it depends on changed: the entry's commands
 and expectations, its httpd block, the fixtures and scenarios it uses, the snippet
 files it copies, its recorded snapshots (``<id>.snap``), faqkb's own code that makes a
 result (the runner, the servers, the fixtures, the PKI and the snapshot masks:
-:func:`code_digest`), and the versions of openssl, curl and httpd.
+:func:`code_digest`), the versions of the tools the entry's commands use
+(:mod:`faqkb.verify.tools`), the entry's ``env`` and ``requires``, and the reader's paths.
 Only passing results are stored: a failure is always re-run.
 """
 
@@ -23,7 +24,7 @@ from faqkb._util import atomic_write
 from faqkb.model import Entry
 from faqkb.results import EntryResult
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: faqkb's code a result depends on: what runs commands and checks them, the servers they
 #: talk to, the files they are given, and the vocabulary in between (relative to the package).
@@ -47,8 +48,11 @@ def _own_code() -> str:
     return code_digest()
 
 
-def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) -> str:
-    """The hash of everything ``entry``'s verification depends on."""
+def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str], *,
+              reader: tuple[str, str] = ("", "")) -> str:
+    """The hash of everything ``entry``'s verification depends on: ``tools`` are the versions
+    of the tools its commands use, ``reader`` the reader's directory and home (outputs and
+    expectations see paths in those terms)."""
     snippet_names = sorted({s for c in entry.commands for s in c.snippets}
                            | set(entry.httpd.snippets if entry.httpd else ()))
     snippets: dict[str, str] = {}
@@ -60,6 +64,9 @@ def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str]) ->
         "format": CACHE_FORMAT,
         "faqkb": _own_code(),
         "tools": tools,
+        "reader": list(reader),
+        "env": list(entry.env),
+        "requires": list(entry.requires),
         "commands": [dataclasses.asdict(c) | {"line": 0} for c in entry.commands],
         "httpd": dataclasses.asdict(entry.httpd) if entry.httpd else None,
         "snippets": snippets,

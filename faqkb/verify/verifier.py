@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from faqkb._util import plural
 from faqkb.model import Entry, KnowledgeBase
 from faqkb.proc.sandbox import sandbox_mode
 from faqkb.project import Project
@@ -22,7 +23,7 @@ from faqkb.run.runner import RunContext, run_entry
 from faqkb.snapshots import compare
 from faqkb.verify.cache import ResultCache, entry_key
 from faqkb.verify.servers import SharedServers
-from faqkb.verify.tools import tool_versions
+from faqkb.verify.tools import Versions, entry_tools, label
 
 
 @dataclass
@@ -38,6 +39,12 @@ class Report:
     def ok(self) -> bool:
         """True when every command passed (now or cached)."""
         return all(er.ok for er in self.results.values())
+
+    def acceptable(self, strict: bool) -> bool:
+        """True when the run succeeds: every command passed, or was not run because a program
+        it requires is missing here (``strict``: that fails too, as running unsandboxed does)."""
+        return (all(er.acceptable(strict) for er in self.results.values())
+                and not (strict and self.unsandboxed))
 
     @property
     def unsandboxed(self) -> dict[str, str]:
@@ -78,14 +85,22 @@ def verify_kb(
         from faqkb.httpd.process import httpd_available  # deferred: only when an entry uses it
 
         httpd_problem = httpd_available()
-    tools = tool_versions(any(e.uses_httpd for e in entries) and httpd_problem is None)
-    # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
-    tools["sandbox"] = sandbox_mode()
-    cache = ResultCache(project.cache_dir)
+    probes = Versions(project.tools, lambda name: project.where("tools", name))
+    used = {e.id: entry_tools(e, probes.specs, kb.snippets_dir) for e in entries}
+    versions = probes.versions(n for per in used.values() for names in per for n in names)
     report = Report()
+    report.notes += [f"{label(n)} is not installed here (tools.{n}): commands that use it fail, "
+                     "those that require it are not run" for n, v in versions.items()
+                     if not v and n in project.tools]
+    # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
+    mode = sandbox_mode()
+    cache = ResultCache(project.cache_dir)
     todo: list[tuple[Entry, str]] = []
+    entry_versions: dict[str, dict[str, str]] = {}
     for e in entries:
-        key = entry_key(e, kb.snippets_dir, _tools_for(e, tools))
+        mine = entry_versions[e.id] = {n: versions[n] for names in used[e.id] for n in names}
+        key = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode},
+                        reader=(project.reader_dir, project.reader_home))
         hit = cache.get(e.id, key) if use_cache and check_snapshots else None
         if hit is not None:
             for c in hit.commands:
@@ -95,11 +110,17 @@ def verify_kb(
             todo.append((e, key))
     todo.sort(key=lambda item: _expected_cost(item[0], cache))
     if progress and report.results:
-        progress(f"faqkb: {len(report.results)} entries unchanged, results reused from the cache")
-    ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir, tools=tools,
-                     httpd_problem=httpd_problem, keep_sandboxes=keep_sandboxes, on_command=on_command,
-                     check=compare.check if check_snapshots else None)
+        n = len(report.results)
+        progress(f"faqkb: {plural(n, 'entry', 'entries')} unchanged, results reused from the cache")
+    ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir,
+                     httpd_problem=httpd_problem, reader_dir=project.reader_dir,
+                     reader_home=project.reader_home, keep_sandboxes=keep_sandboxes,
+                     on_command=on_command, check=compare.check if check_snapshots else None)
     for er in _run_all(todo, ctx, max(1, jobs or os.cpu_count() or 1), progress):
+        # Which tools each command used, with the versions they ran with: the page's marks.
+        er.tools = entry_versions[er.entry]
+        for c in er.commands:
+            c.tools = [n for n in used[er.entry][c.index] if er.tools.get(n)]
         report.results[er.entry] = er
         if check_snapshots:
             cache.put(er)
@@ -109,11 +130,6 @@ def verify_kb(
         report.notes.append(f"results were not cached: {cache.write_error}; the next run verifies "
                             "them again")
     return report
-
-
-def _tools_for(entry: Entry, tools: dict[str, str]) -> dict[str, str]:
-    """The tool versions an entry's results depend on (httpd only if it talks to httpd)."""
-    return tools if entry.uses_httpd else {k: v for k, v in tools.items() if k != "httpd"}
 
 
 def _expected_cost(entry: Entry, cache: ResultCache) -> tuple[int, float, int]:
@@ -168,5 +184,5 @@ def _progress_line(done: int, total: int, entry: Entry, er: EntryResult) -> str:
     n = len(er.commands)
     bad = [c for c in er.commands if not c.ok]
     secs = sum(c.seconds for c in er.commands)
-    state = "ok" if not bad else f"{len(bad)} of {n} commands FAILED or unverified"
-    return f"faqkb: [{done}/{total}] {entry.id}: {n} commands, {state} ({secs:.1f} s)"
+    state = "ok" if not bad else f"{len(bad)} of {n} FAILED or unverified"
+    return f"faqkb: [{done}/{total}] {entry.id}: {plural(n, 'command')}, {state} ({secs:.1f} s)"
