@@ -48,7 +48,8 @@ def test_init_writes_every_file_and_says_what_next(scaffold) -> None:
     assert config["site_name"] == "Team faq"  # from the folder's name
     assert config["theme"]["name"] == "material"
     assert config["plugins"][0] == "search"
-    assert set(config["plugins"][1]["faqkb"]) == {"faq_dir", "snippets_dir", "cache_dir", "verify", "jobs"}
+    assert set(config["plugins"][1]["faqkb"]) == {"faq_dir", "snippets_dir", "cache_dir", "verify", "jobs",
+                                                  "tools", "reader_dir", "reader_home"}
     text = (kb / "mkdocs.yml").read_text()
     for option in ("templates_dir", "legacy_page"):  # optional ones: written out, commented
         assert re.search(rf"^ +# {option}: ", text, re.MULTILINE), option
@@ -64,7 +65,7 @@ def test_a_new_kb_passes_lint_verify_strict_build_and_pytest(tmp_path: Path, faq
     assert lint.returncode == 0 and "1 entry, no problems" in lint.stderr, lint.stderr
     verify = faqkb(kb, "verify", "--strict")  # --strict: the commands ran in the sandbox
     assert verify.returncode == 0, verify.stderr
-    assert "3 commands in 1 entries: 3 passed" in verify.stderr
+    assert "3 commands in 1 entry: 3 passed" in verify.stderr
     build = faqkb(kb, "build", "--strict", timeout=300)
     assert build.returncode == 0, build.stderr
     page = (kb / "site" / "faq" / "basics" / "index.html").read_text()

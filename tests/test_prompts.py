@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from faqkb.run.shellwords import scan, with_prompts
-from tests.kbutil import MINIMAL, REPO, make_project
+from tests.kbutil import MINIMAL, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -80,11 +80,10 @@ commands:
       EOF
   - run: echo out && echo '> out too'
 """})
-    (project / "docs" / "assets").mkdir()
-    shutil.copy(REPO / "docs" / "assets" / "faqkb.css", project / "docs" / "assets" / "faqkb.css")
+    # No stylesheet of our own: the plugin adds faqkb's, whose rules make copy take commands only.
     (project / "mkdocs.yml").write_text(
         "site_name: Test KB\ntheme: {name: material, features: [content.code.copy]}\nplugins: [faqkb]\n"
-        "extra_css: [assets/faqkb.css]\nmarkdown_extensions: [attr_list, md_in_html, admonition, "
+        "markdown_extensions: [attr_list, md_in_html, admonition, "
         "pymdownx.details, pymdownx.superfences, pymdownx.highlight]\n")
     res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr

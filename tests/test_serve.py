@@ -139,7 +139,7 @@ def test_serve_rebuilds_on_snippet_edits_and_keeps_answering_through_content_err
         text = server.wait_for(page, lambda t: "Verification FAILED" in t, "page with the failed command")
         assert "problem in the FAQ" not in text
         line = entry.read_text().splitlines().index("  - title: Greet") + 1
-        assert f"WARNING -  {entry}:{line}: entry 'alpha', command 1 FAILED: bash greet.sh" in server.output()
+        assert f"WARNING -  {entry}:{line}: entry 'alpha', command 1 FAILED: Greet" in server.output()
 
 
 def test_serve_starts_and_answers_when_the_content_is_invalid_from_the_start(tmp_path: Path) -> None:

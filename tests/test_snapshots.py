@@ -64,7 +64,7 @@ def test_changed_output_fails_with_a_diff_everywhere(tmp_path: Path, faqkb) -> N
     (project / "snippets" / "data.txt").write_text("hello\nthere\n")
     res = faqkb(project, "verify", "--junit", "junit.xml")
     assert res.returncode == 1
-    assert "entry 'alpha', command 1 FAILED: cat data.txt" in res.stderr
+    assert "entry 'alpha', command 1 FAILED: Greet" in res.stderr
     assert "    output differs from its snapshot (alpha.snap:6); if the new output is right, " \
            "record it with `faqkb verify --update alpha`" in res.stderr
     assert "\n    -  world\n    +  there\n" in res.stderr  # the changed line, in the file's terms
