@@ -49,10 +49,10 @@ def test_each_mark_names_the_tools_that_command_ran(tmp_path: Path, faqkb) -> No
     py = python_version()
     date = r"\d{4}-\d\d-\d\d"
     got = marks(page)
-    assert re.fullmatch(rf"Verified with python3 {re.escape(py)} on {date}\.", got[0]), got
-    assert re.fullmatch(rf"Verified on {date}\.", got[1]), got
-    assert re.fullmatch(rf"Verified with python3 {re.escape(py)} and fake 4\.2\.0-rc1 on {date}\.", got[2]), got
-    assert re.fullmatch(rf"Verified on {date}\.", got[3]), got
+    assert re.fullmatch(rf"Verified: exit 0 · with python3 {re.escape(py)} · {date}", got[0]), got
+    assert re.fullmatch(rf"Verified: exit 0 · {date}", got[1]), got
+    assert re.fullmatch(rf"Verified: exit 0 · with python3 {re.escape(py)} and fake 4\.2\.0-rc1 · {date}", got[2]), got
+    assert re.fullmatch(rf"Verified: exit 0 · {date}", got[3]), got
     assert "OpenSSL" not in page
 
 
@@ -63,9 +63,9 @@ def test_without_declared_tools_openssl_curl_and_httpd_are_the_tools(tmp_path: P
   - run: ls -a
 """)})
     got = marks(render(faqkb, project))
-    assert re.fullmatch(r"Verified with OpenSSL 3\.\d+\.\d+\S* on \S+\.", got[0]), got
-    assert re.fullmatch(r"Verified with curl \d+\.\d+\.\d+\S* on \S+\.", got[1]), got
-    assert re.fullmatch(r"Verified on \S+\.", got[2]), got
+    assert re.fullmatch(r"Verified: exit 0 · with OpenSSL 3\.\d+\.\d+\S* · \S+", got[0]), got
+    assert re.fullmatch(r"Verified: exit 0 · with curl \d+\.\d+\.\d+\S* · \S+", got[1]), got
+    assert re.fullmatch(r"Verified: exit 0 · \S+", got[2]), got
 
 
 def test_the_cache_key_has_the_versions_of_the_tools_an_entry_uses(tmp_path: Path, faqkb) -> None:

@@ -9,6 +9,10 @@ from faqkb._util import printable
 
 MAX_OUTPUT_LINES = 60
 MAX_LINE_CHARS = 2000
+#: Output longer than this many lines is folded on the page (:func:`excerpt`).
+FOLD_AT = 15
+#: The first lines a folded output keeps in view (and the lines its expectations matched).
+FOLD_HEAD = 8
 # Characters Markdown (with attr_list and tables) would act on inside a line of plain text.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|{}])")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -33,6 +37,24 @@ def clip(text: str, limit: int = MAX_OUTPUT_LINES, width: int = MAX_LINE_CHARS) 
         return "\n".join(lines)
     keep = [*lines[: limit - 5], f"[... {len(lines) - limit} lines omitted ...]", *lines[-5:]]
     return "\n".join(keep)
+
+
+def excerpt(text: str, keep: set[int], head: int = FOLD_HEAD, most: int = FOLD_AT) -> tuple[str, int]:
+    """The lines of ``text`` a folded block shows: the first ``head``, then the line indexes in
+    ``keep`` (at most ``most`` lines in all), each run of left-out lines replaced by one
+    ``[... N lines ...]`` line. Returns the excerpt and how many lines it leaves out."""
+    lines = text.split("\n")
+    shown = sorted({*range(min(head, len(lines))), *(i for i in keep if 0 <= i < len(lines))})[:most]
+    out: list[str] = []
+    prev = -1
+    for i in shown:
+        if i > prev + 1:
+            out.append(f"[... {i - prev - 1} lines ...]")
+        out.append(lines[i])
+        prev = i
+    if prev < len(lines) - 1:
+        out.append(f"[... {len(lines) - 1 - prev} lines ...]")
+    return "\n".join(out), len(lines) - len(shown)
 
 
 def md_inline(text: str) -> str:

@@ -4,17 +4,21 @@ than in Jinja, so templates only place what these views say."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from faqkb import placeholders
 from faqkb.model import HTTPD_SCENARIO, Command, Entry, KnowledgeBase
 from faqkb.render.links import Urls, link_entries
-from faqkb.render.markdown import clip, fence
-from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult, Status
+from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence
+from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import PS2, with_prompts
 from faqkb.tlsserver.scenarios import shown_names
 from faqkb.verify.tools import label
+
+#: The mark of a command that fails on purpose and did fail as expected (a CSS class word).
+REPRODUCED = "reproduced"
 
 
 def _shown_output(cmd: Command, res: CommandResult | None) -> str:
@@ -24,8 +28,9 @@ def _shown_output(cmd: Command, res: CommandResult | None) -> str:
     return clip(text) if text.strip() else ""  # keys: redacted by the runner
 
 
-def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[Status, str]:
-    """The status and the HTML text of the line under a command."""
+def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[str, str]:
+    """The status (``passed``, ``reproduced``, ``failed`` or ``unverified``, the mark's CSS
+    class) and the HTML text of the one short line under a command."""
     if res is None or er is None:
         return UNVERIFIED, "Not verified: this command was not run in this build."
     if res.status == UNVERIFIED:
@@ -36,16 +41,50 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         # line would end the HTML block in Markdown), its runs of spaces kept.
         lines = [html.escape(ln) for ln in f"Verification FAILED: {first}".split("\n")]
         return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines)
+    # What was checked, as short items rather than a sentence: a reader skims 70 of these on
+    # a page. The exit status is the real one (a cached result keeps it).
+    failing = cmd.expect.exit != 0
+    code = res.exit_code if res.exit_code is not None else cmd.expect.exit
+    items = [f"exit {html.escape(str(code))}"]
+    ex = cmd.expect
+    patterns = len(ex.stdout + ex.stderr + ex.output + ex.stdout_not + ex.stderr_not + ex.output_not)
+    items += [_count(patterns, "pattern"), _count(len(ex.files), "file"),
+              _count(len(ex.server_log + ex.server_log_not), "server-log line")]
+    if cmd.snapshot is not None:
+        items.append("snapshot")
     if cmd.scenario == HTTPD_SCENARIO:
-        target = " against the httpd configuration above"
+        items.append("against the httpd configuration above")
     elif cmd.scenario:
-        target = f" against the reference server&rsquo;s <code>{html.escape(cmd.scenario)}</code> scenario"
-    else:
-        target = ""
+        items.append(f"server scenario <code>{html.escape(cmd.scenario)}</code>")
     # Only the tools this command really ran (the cache keeps which), with their versions.
     tools = [html.escape(f"{label(n)} {er.tools[n]}") for n in res.tools if er.tools.get(n)]
-    with_tools = f" with {_and(tools)}" if tools else ""
-    return PASSED, f"Verified{target}{with_tools} on {er.date}."
+    if tools:
+        items.append(f"with {_and(tools)}")
+    items.append(html.escape(er.date))
+    what = "Reproduces the error" if failing else "Verified"
+    return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``; empty for none."""
+    return "" if n == 0 else f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _matched_lines(cmd: Command, output: str) -> set[int]:
+    """The indexes of the lines of ``output`` that the command's output patterns matched (the
+    evidence a folded block keeps in view)."""
+    ex = cmd.expect
+    lines: set[int] = set()
+    for pattern in ex.stdout + ex.stderr + ex.output:
+        try:
+            found = list(re.finditer(pattern, output, re.MULTILINE))
+        except re.error:  # checked when the entry was loaded; nothing to show if not
+            continue
+        for m in found:
+            first = output.count("\n", 0, m.start())
+            last = output.count("\n", 0, max(m.start(), m.end() - 1))
+            lines.update(range(first, last + 1))
+    return lines
 
 
 def _and(items: list[str]) -> str:
@@ -75,6 +114,16 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     # (faqkb.integrations.console_lexer) knows every continuation bash prompts for.
     lexer = "console" if _stock_lexer_will_do(block) else "faqkb-console"
     output = _shown_output(cmd, res)
+    # Long output is folded: the block keeps its first lines and the lines the expectations
+    # matched; the whole output is one click away (a <details>), saying how much is hidden.
+    full_output, fold_summary = "", ""
+    if output.count("\n") + 1 > FOLD_AT:
+        shown_lines, hidden = excerpt(output, _matched_lines(cmd, output))
+        if hidden:
+            full_output = output
+            total = output.count("\n") + 1
+            fold_summary = f"Show all {total} lines of output ({hidden} hidden above)"
+            output = shown_lines
     if output:
         block += "\n" + output
     status, mark = _mark(cmd, res, er)
@@ -90,7 +139,9 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "note": cmd.note,
         "status": status,
         "mark": mark,
-        "fence": fence(block, stdin, server_log),
+        "fence": fence(block, stdin, server_log, full_output),
+        "full_output": full_output,
+        "fold_summary": fold_summary,
     }
 
 
@@ -105,7 +156,13 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
         for name, content in e.httpd.files
     ]
     httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == HTTPD_SCENARIO]
-    if er and httpd_cmds and all(c.ok for c in httpd_cmds):
+    on_purpose = bool(httpd_cmds) and all(e.commands[c.index].expect.exit != 0 for c in httpd_cmds)
+    if er and httpd_cmds and all(c.ok for c in httpd_cmds) and on_purpose:
+        # Every command against it fails, as the entry says: a broken example, not advice.
+        status = REPRODUCED
+        mark = ("httpd refuses this, on purpose (do not copy it): the commands below show the error"
+                f" ({er.date}).")
+    elif er and httpd_cmds and all(c.ok for c in httpd_cmds):
         status = PASSED
         version = f" {er.tools['httpd']}" if er.tools.get("httpd") else ""
         mark = f"Run in Apache httpd{version} on {er.date}: the commands below show what it does."

@@ -1,0 +1,143 @@
+"""Transcripts a reader can trust: a command that fails on purpose has its own mark with its
+real exit status, marks say compactly what was checked, long output is folded (its matched
+lines kept in view) and long output lines wrap while the command does not."""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.kbutil import MINIMAL, make_project
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LONG_LINE = "a long output line " + "that goes on " * 30 + "and ends with the words that matter"
+
+COMMANDS = f"""\
+commands:
+  - run: seq 1 40; echo 'the needle is here'; seq 41 50; echo '{LONG_LINE}'
+    expect: {{stdout: ['needle', 'words that matter']}}
+  - run: ls /no/such/file
+    expect: {{exit: 2, stderr: ['No such file']}}
+  - run: "false"
+    expect: {{exit: nonzero}}
+  - run: echo made > made.txt; seq 1 3
+    expect: {{stdout: ['^2$'], stdout_not: ['^9$'], files: [made.txt]}}
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path, mkdocs) -> Path:
+    project = make_project(tmp_path / "kb", {"alpha": MINIMAL.format(id="alpha") + COMMANDS})
+    res = mkdocs(project, "build", "--strict")
+    assert res.returncode == 0, res.stderr
+    return project / "site"
+
+
+def page(site: Path) -> str:
+    return (site / "faq" / "certificates" / "index.html").read_text()
+
+
+def marks(text: str) -> list[tuple[str, str]]:
+    return re.findall(r'<p class="faqkb-mark faqkb-mark-(\w+)">(.*?)</p>', text)
+
+
+def text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_a_command_that_fails_on_purpose_says_so_with_its_exit_status(site: Path) -> None:
+    got = marks(page(site))
+    date = r"\d{4}-\d\d-\d\d"
+    assert got[1][0] == "reproduced" and re.fullmatch(rf"Reproduces the error: exit 2 · 1 pattern · {date}",
+                                                       got[1][1]), got
+    assert got[2][0] == "reproduced" and re.fullmatch(rf"Reproduces the error: exit 1 · {date}", got[2][1]), got
+    assert "Verified" not in got[1][1] + got[2][1]
+    assert '<div class="faqkb-command faqkb-reproduced">' in page(site)
+    css = (site / "assets" / "faqkb.css").read_text()
+    symbol = dict(re.findall(r'\.faqkb-mark-(\w+)::before \{ content: "(.) "', css))
+    assert symbol["reproduced"] not in (symbol["passed"], symbol["failed"], symbol["unverified"]), symbol
+
+
+def test_the_mark_says_what_was_checked_in_one_short_line(site: Path) -> None:
+    got = marks(page(site))
+    assert re.fullmatch(r"Verified: exit 0 · 2 patterns · 1 file · \d{4}-\d\d-\d\d", got[3][1]), got
+    assert re.fullmatch(r"Verified: exit 0 · 2 patterns · \S+", got[0][1]), got
+    assert all(len(text(m)) < 80 for _, m in got), got
+
+
+def test_long_output_is_folded_keeping_its_first_and_matched_lines(site: Path) -> None:
+    body = page(site)
+    first = body.index("faqkb-command")
+    block = re.search(r"<code>(.*?)</code></pre>", body[first:], re.S)
+    assert block
+    shown = text(block.group(1)).split("\n")
+    # the first 8 lines, then what the expectations matched, the rest said to be left out
+    assert shown[1:10] == [*map(str, range(1, 9)), "[... 32 lines ...]"], shown
+    assert "the needle is here" in shown and LONG_LINE in shown
+    assert "20" not in shown and "45" not in shown
+    folded = re.search(r'<details class="faqkb-full-output">\s*<summary>(.*?)</summary>(.*?)</details>',
+                       body, re.S)
+    assert folded, body[first:first + 3000]
+    assert folded.group(1) == "Show all 52 lines of output (42 hidden above)"
+    full = text(re.search(r"<code>(.*?)</code>", folded.group(2), re.S).group(1)).rstrip("\n").split("\n")  # type: ignore[union-attr]
+    assert full[:40] == [str(i) for i in range(1, 41)] and full[-1] == LONG_LINE and len(full) == 52
+    # Short output is not folded.
+    assert body.count("<details") == 1
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs it)")
+def test_a_folded_output_opens_on_click_and_output_lines_wrap(site: Path) -> None:
+    # The real page in a frame (its own stylesheets, Material's too), measured from outside.
+    (site / "foldtest.html").write_text("""<!doctype html><html><body>
+<iframe id="f" src="faq/certificates/" style="width:600px;height:800px"></iframe><pre id="out"></pre>
+<script>
+document.getElementById("f").addEventListener("load", () => {
+  const doc = document.getElementById("f").contentDocument, win = doc.defaultView;
+  const details = doc.querySelector("details.faqkb-full-output");
+  const inner = details.querySelector("pre");
+  const got = {closed: details.open, shownClosed: inner.checkVisibility(),
+               closedHeight: details.getBoundingClientRect().height};
+  details.querySelector("summary").click();
+  got.open = details.open;
+  got.shownOpen = inner.checkVisibility();
+  got.openHeight = details.getBoundingClientRect().height;
+  const first = doc.querySelector(".faqkb-command .highlight code");
+  got.output = win.getComputedStyle(first.querySelector(".go")).whiteSpace;
+  got.command = win.getComputedStyle(first).whiteSpace;
+  got.full = win.getComputedStyle(inner.querySelector("code")).whiteSpace;
+  got.scrolls = first.scrollWidth > first.clientWidth + 1;
+  document.getElementById("out").textContent = JSON.stringify(got);
+});
+</script></body></html>""")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="faqkb-chromium-") as profile:
+            dom = subprocess.run(
+                [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
+                 f"http://127.0.0.1:{server.server_address[1]}/foldtest.html"],
+                capture_output=True, text=True, timeout=120, check=True, start_new_session=True).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert m and m.group(1), dom[-3000:]
+    got = json.loads(html.unescape(m.group(1)))
+    assert got["closed"] is False and got["shownClosed"] is False and got["closedHeight"] < 60, got
+    assert got["open"] is True and got["shownOpen"] is True and got["openHeight"] > 400, got
+    assert got["output"] == "pre-wrap" and got["full"] == "pre-wrap", got
+    assert got["command"] == "pre", got  # the command a reader types is shown as typed
+    assert got["scrolls"] is True, got  # ... so its long line still scrolls; the output wraps
