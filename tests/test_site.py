@@ -39,7 +39,7 @@ def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path, mkd
     page = text_of(page)
     assert "openssl genpkey -algorithm RSA" in page
     assert "BEGIN PRIVATE KEY" in page and "[private key redacted]" in page  # the real, redacted output
-    assert re.search(r"Verified: exit 0 · .*with OpenSSL 3\.\d+\.\d+", page)
+    assert re.search(r"2 commands checked with OpenSSL 3\.\d+\.\d+\S* on \S+: 2 verified\.", page), page
     assert "Then and now" in page and "The old answer said something else." in page
     assert not (project / "site" / "faq" / "alpha.yml").exists()  # raw entries are not published
     assert (project / "site" / "faq" / "tags" / "index.html").is_file()
@@ -108,9 +108,11 @@ commands:
     log = page.split("Meanwhile the server logged:", 1)[1]
     assert "[SSL: NO_SHARED_CIPHER] no shared cipher" in log.split("```")[1]
     # It fails on purpose: its own mark, with the real exit status and what was checked.
-    assert re.search(r'<p class="faqkb-mark faqkb-mark-reproduced">Reproduces the error: exit [1-9]\d* · '
-                     r'1 pattern · 1 server-log line · server scenario <code>no-shared-cipher</code> · '
-                     r'with OpenSSL 3\.[^<]*</p>', page), page
+    assert re.search(r'<p class="faqkb-mark faqkb-mark-reproduced" title="with OpenSSL 3\.[^"]*">'
+                     r'Reproduces the error: exit [1-9]\d* · 1 pattern · 1 server-log line · '
+                     r'server scenario <code>no-shared-cipher</code></p>', page), page
+    assert re.search(r'<p class="faqkb-entry-mark faqkb-entry-mark-passed">1 command checked with OpenSSL '
+                     r'3\.\S+ on \S+: 1 reproduces an error on purpose\.</p>', page), page
 
 
 def test_legacy_page_forwards_old_anchors(tmp_path: Path, mkdocs) -> None:

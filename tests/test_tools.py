@@ -26,7 +26,15 @@ def python_version() -> str:
 
 
 def marks(page: str) -> list[str]:
-    return re.findall(r'<p class="faqkb-mark faqkb-mark-\w+">([^<]*)</p>', page)
+    """Each command's mark: its tooltip (the tools it ran, the date), then its text."""
+    return [f"{title} | {text}" for title, text in
+            re.findall(r'<p class="faqkb-mark faqkb-mark-\w+" title="([^"]*)">([^<]*)</p>', page)]
+
+
+def entry_line(page: str) -> str:
+    m = re.search(r'<p class="faqkb-entry-mark faqkb-entry-mark-\w+">([^<]*)</p>', page)
+    assert m, page
+    return m.group(1)
 
 
 def render(faqkb, project: Path) -> str:
@@ -49,10 +57,13 @@ def test_each_mark_names_the_tools_that_command_ran(tmp_path: Path, faqkb) -> No
     py = python_version()
     date = r"\d{4}-\d\d-\d\d"
     got = marks(page)
-    assert re.fullmatch(rf"Verified: exit 0 · with python3 {re.escape(py)} · {date}", got[0]), got
-    assert re.fullmatch(rf"Verified: exit 0 · {date}", got[1]), got
-    assert re.fullmatch(rf"Verified: exit 0 · with python3 {re.escape(py)} and fake 4\.2\.0-rc1 · {date}", got[2]), got
-    assert re.fullmatch(rf"Verified: exit 0 · {date}", got[3]), got
+    assert re.fullmatch(rf"with python3 {re.escape(py)}, on {date} \| Verified: exit 0", got[0]), got
+    assert re.fullmatch(rf"on {date} \| Verified: exit 0", got[1]), got
+    assert re.fullmatch(rf"with python3 {re.escape(py)} and fake 4\.2\.0-rc1, on {date} \| Verified: exit 0", got[2]), got
+    assert re.fullmatch(rf"on {date} \| Verified: exit 0", got[3]), got
+    # ... and the entry's one line names them all, once, with the date.
+    assert re.fullmatch(rf"4 commands checked with python3 {re.escape(py)} and fake 4\.2\.0-rc1 on {date}: "
+                        r"4 verified\.", entry_line(page)), entry_line(page)
     assert "OpenSSL" not in page
 
 
@@ -63,9 +74,9 @@ def test_without_declared_tools_openssl_curl_and_httpd_are_the_tools(tmp_path: P
   - run: ls -a
 """)})
     got = marks(render(faqkb, project))
-    assert re.fullmatch(r"Verified: exit 0 · with OpenSSL 3\.\d+\.\d+\S* · \S+", got[0]), got
-    assert re.fullmatch(r"Verified: exit 0 · with curl \d+\.\d+\.\d+\S* · \S+", got[1]), got
-    assert re.fullmatch(r"Verified: exit 0 · \S+", got[2]), got
+    assert re.fullmatch(r"with OpenSSL 3\.\d+\.\d+\S*, on \S+ \| Verified: exit 0", got[0]), got
+    assert re.fullmatch(r"with curl \d+\.\d+\.\d+\S*, on \S+ \| Verified: exit 0", got[1]), got
+    assert re.fullmatch(r"on \S+ \| Verified: exit 0", got[2]), got
 
 
 def test_the_cache_key_has_the_versions_of_the_tools_an_entry_uses(tmp_path: Path, faqkb) -> None:

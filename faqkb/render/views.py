@@ -28,19 +28,20 @@ def _shown_output(cmd: Command, res: CommandResult | None) -> str:
     return clip(text) if text.strip() else ""  # keys: redacted by the runner
 
 
-def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[str, str]:
+def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tuple[str, str, str]:
     """The status (``passed``, ``reproduced``, ``failed`` or ``unverified``, the mark's CSS
-    class) and the HTML text of the one short line under a command."""
+    class), the HTML text of the one short line under a command, and its tooltip (the tools
+    it ran and the date, which the entry's own line says once for all its commands)."""
     if res is None or er is None:
-        return UNVERIFIED, "Not verified: this command was not run in this build."
+        return UNVERIFIED, "Not verified: this command was not run in this build.", ""
     if res.status == UNVERIFIED:
-        return UNVERIFIED, html.escape(f"Not verified: {res.reason or 'it could not be run here'}.")
+        return UNVERIFIED, html.escape(f"Not verified: {res.reason or 'it could not be run here'}."), ""
     if res.status == FAILED:
         first = res.failures[0] if res.failures else "unknown failure"
         # A snapshot's diff spans lines: each on its own, on one physical line of HTML (a blank
         # line would end the HTML block in Markdown), its runs of spaces kept.
         lines = [html.escape(ln) for ln in f"Verification FAILED: {first}".split("\n")]
-        return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines)
+        return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines), ""
     # What was checked, as short items rather than a sentence: a reader skims 70 of these on
     # a page. The exit status is the real one (a cached result keeps it).
     failing = cmd.expect.exit != 0
@@ -57,12 +58,39 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
     elif cmd.scenario:
         items.append(f"server scenario <code>{html.escape(cmd.scenario)}</code>")
     # Only the tools this command really ran (the cache keeps which), with their versions.
-    tools = [html.escape(f"{label(n)} {er.tools[n]}") for n in res.tools if er.tools.get(n)]
-    if tools:
-        items.append(f"with {_and(tools)}")
-    items.append(html.escape(er.date))
+    tools = _tools(er, res.tools)
+    title = html.escape((f"with {_and(tools)}, " if tools else "") + f"on {er.date}", quote=True)
     what = "Reproduces the error" if failing else "Verified"
-    return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i)
+    return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i), title
+
+
+def _tools(er: EntryResult, names: list[str]) -> list[str]:
+    """``OpenSSL 3.0.19``... for the tool ``names`` whose version this run read, in order."""
+    return [f"{label(n)} {er.tools[n]}" for n in dict.fromkeys(names) if er.tools.get(n)]
+
+
+def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
+    """The status and the HTML text of the entry's one line on its commands: how many, checked
+    with which tools and when, and how they came out."""
+    if er is None or not e.commands:
+        return UNVERIFIED, ""
+    done = {c.index: c for c in er.commands}
+    results = [done.get(i) for i in range(len(e.commands))]
+    ok = [i for i, r in enumerate(results) if r is not None and r.ok]
+    reproduced = sum(1 for i in ok if e.commands[i].expect.exit != 0)
+    failed = sum(1 for r in results if r is not None and r.status == FAILED)
+    unverified = len(results) - len(ok) - failed
+    counts = [f"{len(ok) - reproduced} verified" if len(ok) > reproduced else "",
+              f"{reproduced} reproduce{'s' if reproduced == 1 else ''} an error on purpose"
+              if reproduced else "",
+              f"{failed} FAILED" if failed else "", f"{unverified} not verified" if unverified else ""]
+    n = len(e.commands)
+    tools = _tools(er, [t for r in results if r is not None and r.ok for t in r.tools])
+    with_tools = f" with {_and(tools)}" if tools else ""
+    status = FAILED if failed else UNVERIFIED if unverified else PASSED
+    counted = ", ".join(c for c in counts if c)
+    text = f"{n} command{'' if n == 1 else 's'} checked{with_tools} on {er.date}: {counted}."
+    return status, html.escape(text)
 
 
 def _count(n: int, noun: str) -> str:
@@ -126,7 +154,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
             output = shown_lines
     if output:
         block += "\n" + output
-    status, mark = _mark(cmd, res, er)
+    status, mark, mark_title = _mark(cmd, res, er)
     stdin = cmd.stdin.rstrip("\n").replace("\r", "") if cmd.stdin else ""
     server_log = res.server_log if res is not None else ""
     return {
@@ -139,6 +167,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "note": cmd.note,
         "status": status,
         "mark": mark,
+        "mark_title": mark_title,
         "fence": fence(block, stdin, server_log, full_output),
         "full_output": full_output,
         "fold_summary": fold_summary,
@@ -201,4 +230,5 @@ def entry_view(
         "env": [f"{name}={value}" for name, value in e.env],
         "commands": [command_view(c, results.get(i), er) for i, c in enumerate(e.commands)],
         "httpd": httpd_view(e, er),
+        "summary": dict(zip(("status", "text"), entry_mark(e, er), strict=True)),
     }
