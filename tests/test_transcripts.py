@@ -143,3 +143,17 @@ document.getElementById("f").addEventListener("load", () => {
     assert got["output"] == "pre-wrap" and got["full"] == "pre-wrap", got
     assert got["command"] == "pre", got  # the command a reader types is shown as typed
     assert got["scrolls"] is True, got  # ... so its long line still scrolls; the output wraps
+
+
+def test_a_failed_command_stays_unmissable_in_its_mark_and_the_entry_line(tmp_path: Path, mkdocs) -> None:
+    project = make_project(tmp_path / "kb", {"alpha": MINIMAL.format(id="alpha") + """\
+commands:
+  - run: echo fine
+  - run: exit 3
+"""})
+    res = mkdocs(project, "build")  # not strict: the page is built, and says so
+    assert res.returncode == 0, res.stderr
+    body = page(project / "site")
+    assert re.search(r'<p class="faqkb-entry-mark faqkb-entry-mark-failed">2 commands checked on '
+                     r'\S+: 1 verified, 1 FAILED\.</p>', body), body
+    assert '<p class="faqkb-mark faqkb-mark-failed">Verification FAILED: exit status 3, expected 0</p>' in body
