@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cdp import Browser
+from tests.cdp import Browser, BrowserError
 from tests.kbutil import VerifiedKb, copy_tree, run_faqkb
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -169,6 +169,11 @@ def test_a_code_block_that_scrolls_is_reached_with_tab_and_scrolled_with_the_key
         assert b.js("document.activeElement.getAttribute('tabindex')") == "0"
         assert b.js("document.activeElement.scrollLeft") == 0
         b.press("ArrowRight", 39)
-        assert b.wait_for("document.activeElement.scrollLeft > 0")
+        scrolled = "document.activeElement.hasAttribute('data-test-target') && document.activeElement.scrollLeft > 0"
+        try:
+            b.wait_for(scrolled)
+        except BrowserError:
+            pytest.fail("ArrowRight did not scroll the focused block: " + b.js(
+                "document.activeElement.outerHTML.slice(0, 120) + ' scrollLeft=' + document.activeElement.scrollLeft"))
         # A block that fits is not a tab stop of its own.
         assert b.js("[...document.querySelectorAll('.md-content pre > code[tabindex]')].every(c => c.scrollWidth > c.clientWidth)")
