@@ -177,3 +177,22 @@ def test_a_code_block_that_scrolls_is_reached_with_tab_and_scrolled_with_the_key
                 "document.activeElement.outerHTML.slice(0, 120) + ' scrollLeft=' + document.activeElement.scrollLeft"))
         # A block that fits is not a tab stop of its own.
         assert b.js("[...document.querySelectorAll('.md-content pre > code[tabindex]')].every(c => c.scrollWidth > c.clientWidth)")
+
+
+@pytest.mark.parametrize("query", ["error:0A000126", "0A000126"])
+def test_site_search_finds_an_openssl_error_code(site: str, query: str) -> None:
+    """":" is a separator of the site's search: the code of a pasted error line is a word of its own."""
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/")
+        b.click("input[data-md-component=search-query]")
+        b.wait_for("document.activeElement.matches('input[data-md-component=search-query]')")
+        b.send("Input.insertText", text=query)
+        found = b.wait_for("""(() => {
+            const links = [...document.querySelectorAll('.md-search-result a[href*="#"]')];
+            return links.length ? links.map(a => a.getAttribute('href').replace(/^.*\\//, '')) : null;
+        })()""")
+        # Material lists the words of the query a result lacks under it ("Missing: 0a000126")
+        missing = b.js("(document.querySelector('.md-search-result a[href$=\"#io-ie\"] .md-search-result__terms')"
+                       " || {textContent: ''}).textContent")
+    assert found[0].endswith("#io-ie"), found[:5]  # the entry for this error, first
+    assert missing == "", missing
