@@ -128,7 +128,7 @@ def test_the_marks_reach_4_5_to_1_in_both_palettes() -> None:
         assert contrast(colour, LIGHT) >= 4.5, (sel, colour, "on white")
         on_slate = dark.get(sel, colour)
         assert contrast(on_slate, SLATE) >= 4.5, (sel, on_slate, f"on slate: add a {slate}{sel} rule")
-    [code] = [d for sel, d in rules if sel == '[data-md-color-scheme="default"]']
+    [code] = [d for sel, d in rules if sel == ':root, [data-md-color-scheme="default"]']
     for var in ("--md-code-hl-generic-color", "--md-code-hl-comment-color"):  # output, prompts, comments
         assert contrast(code[var], LIGHT_CODE) >= 4.5, var
 
@@ -142,3 +142,18 @@ def test_this_sites_teal_reaches_4_5_to_1_in_both_palettes() -> None:
     for var in ("--md-typeset-a-color", "--md-accent-fg-color"):
         assert contrast(slate[var], SLATE) >= 4.5 and contrast(slate[var], SLATE_CODE) >= 4.5, var
     assert "stylesheets/palette.css" in _configs()["this site"]["extra_css"]
+
+
+def test_the_starters_material_colour_reaches_4_5_to_1_in_both_palettes() -> None:
+    import material
+
+    css = "".join(p.read_text() for p in (Path(material.__file__).parent / "templates" / "assets" / "stylesheets")
+                  .glob("palette.*.min.css"))
+    for palette in _configs()["the starter"]["theme"]["palette"]:
+        name = palette["primary"]
+        primary = re.search(rf"\[data-md-color-primary={name}\]\{{--md-primary-fg-color:(#[0-9a-f]{{6}})", css)
+        assert primary, name
+        assert contrast(primary.group(1), "#ffffff") >= 4.5  # header text, and links on the light page
+        if palette["scheme"] == "slate":  # Material gives links on the dark page a lighter shade
+            link = re.search(rf"\[data-md-color-scheme=slate\]\[data-md-color-primary={name}\]\{{--md-typeset-a-color:(#[0-9a-f]{{6}})", css)
+            assert link and contrast(link.group(1), SLATE) >= 4.5, (name, link)
