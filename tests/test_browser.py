@@ -1,4 +1,6 @@
-"""The built site in a real headless browser (Debian's Chromium): pages render, old links land."""
+"""The built site in a real headless browser (Debian's Chromium): pages render, old links land,
+the palette toggle (a real click) switches the colours, text keeps its contrast in both
+palettes, and a code block that scrolls is reached with Tab and scrolled with the arrow keys."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.cdp import Browser, BrowserError
 from tests.kbutil import VerifiedKb, copy_tree, run_faqkb
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -62,3 +65,135 @@ def test_old_anchor_lands_on_todays_entry(site: str) -> None:
     page = dom(f"{site}/ssl_faq.html#pemder")
     assert "<title>Certificates - The mod_ssl FAQ, verified</title>" in page
     assert 'id="pem-to-der"' in page
+
+
+# ------------------------------------------------------------------ real clicks and key presses
+#: The WCAG 2 contrast of an element's text (or its ::before) on what is behind it, alpha
+#: composited the way the browser paints it.
+CONTRAST_JS = """
+const rgba = s => { const m = s.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
+const over = (fg, bg) => [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3])).concat([1]);
+const backdrop = el => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] === 1) break; }
+  }
+  return layers.reverse().reduce((acc, c) => over(c, acc), [255, 255, 255, 1]);
+};
+const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+window.faqkbContrast = (selector, pseudo) => {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  const bg = backdrop(el), fg = over(rgba(getComputedStyle(el, pseudo || null).color), bg);
+  const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+  return Math.round((hi + 0.05) / (lo + 0.05) * 100) / 100;
+};
+"""
+
+#: Text a reader must be able to read, in both palettes (selector, pseudo-element).
+TEXTS = {
+    "a link in an answer": (".md-content .faqkb-see-also a", None),
+    "a tag": (".md-content .faqkb-tag", None),
+    "the header's title": (".md-header__topic .md-ellipsis", None),
+    "console output": (".md-content .highlight .go", None),
+    "a command": (".md-content .highlight code", None),
+    "the passed mark's tick": (".faqkb-mark-passed", "::before"),
+    "the passed mark's text": (".faqkb-mark-passed", None),
+}
+
+PALETTE_TOGGLE = "form[data-md-component=palette] label:not([hidden])"
+
+
+def _scheme(b: Browser) -> list[str]:
+    return b.js("[document.body.getAttribute('data-md-color-scheme'), getComputedStyle(document.body).backgroundColor]")
+
+
+def test_the_palette_follows_the_system_and_the_toggle_switches_it(site: str) -> None:
+    with Browser(CHROMIUM, dark=True) as b:  # a reader whose system is dark gets the dark page
+        b.open(f"{site}/faq/protocol/")
+        assert _scheme(b) == ["slate", "rgb(30, 33, 41)"]
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/faq/protocol/")
+        assert _scheme(b) == ["default", "rgb(255, 255, 255)"]
+        assert b.js(f"document.querySelector({PALETTE_TOGGLE!r}).title") == "Switch to the dark palette"
+        b.click(PALETTE_TOGGLE)
+        b.wait_for("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+        assert _scheme(b) == ["slate", "rgb(30, 33, 41)"]
+        b.open(f"{site}/faq/certificates/")  # the choice is kept from page to page
+        assert _scheme(b) == ["slate", "rgb(30, 33, 41)"]
+        b.click(PALETTE_TOGGLE)
+        b.wait_for("document.body.getAttribute('data-md-color-scheme') === 'default'")
+        assert _scheme(b) == ["default", "rgb(255, 255, 255)"]
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_text_reaches_4_5_to_1_in_both_palettes(site: str, dark: bool) -> None:
+    with Browser(CHROMIUM, dark=dark) as b:
+        b.open(f"{site}/faq/protocol/")
+        assert _scheme(b)[0] == ("slate" if dark else "default")
+        b.js(CONTRAST_JS)
+        ratios = {what: b.js(f"faqkbContrast({sel!r}, {pseudo!r})" if pseudo else f"faqkbContrast({sel!r})")
+                  for what, (sel, pseudo) in TEXTS.items()}
+    assert None not in ratios.values(), ratios  # every kind of text is on the page
+    assert all(r >= 4.5 for r in ratios.values()), ratios
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_a_code_block_that_scrolls_is_reached_with_tab_and_scrolled_with_the_keys(site: str, phone: bool) -> None:
+    size = {"width": 390, "height": 844, "mobile": True} if phone else {}
+    with Browser(CHROMIUM, **size) as b:
+        b.open(f"{site}/faq/protocol/")
+        # The first block that scrolls sideways, and the permalink of the question it belongs to.
+        target = b.js("""(() => {
+            const code = [...document.querySelectorAll('.md-content pre > code')].find(c => c.scrollWidth > c.clientWidth);
+            if (!code) return null;
+            code.setAttribute('data-test-target', '');
+            const heads = [...document.querySelectorAll('.md-content h2')].filter(
+                h => h.compareDocumentPosition(code) & Node.DOCUMENT_POSITION_FOLLOWING);
+            const link = heads[heads.length - 1].querySelector('a.headerlink');
+            link.focus();
+            return [heads[heads.length - 1].id, document.activeElement === link];
+        })()""")
+        assert target and target[1], target
+        seen = []
+        for _ in range(60):  # Tab on from the question's heading until the block has the focus
+            b.press("Tab", 9)
+            seen.append(b.js("document.activeElement.outerHTML.slice(0, 80)"))
+            if b.js("document.activeElement.hasAttribute('data-test-target')"):
+                break
+        else:
+            pytest.fail(f"Tab never reached the scrolling block under #{target[0]}: {seen}")
+        # Chromium (since 130) lets Tab reach a scroller by itself; Safari and older browsers
+        # need the tabindex, and so does axe (scrollable-region-focusable).
+        assert b.js("document.activeElement.getAttribute('tabindex')") == "0"
+        assert b.js("document.activeElement.scrollLeft") == 0
+        b.press("ArrowRight", 39)
+        scrolled = "document.activeElement.hasAttribute('data-test-target') && document.activeElement.scrollLeft > 0"
+        try:
+            b.wait_for(scrolled)
+        except BrowserError:
+            pytest.fail("ArrowRight did not scroll the focused block: " + b.js(
+                "document.activeElement.outerHTML.slice(0, 120) + ' scrollLeft=' + document.activeElement.scrollLeft"))
+        # A block that fits is not a tab stop of its own.
+        assert b.js("[...document.querySelectorAll('.md-content pre > code[tabindex]')].every(c => c.scrollWidth > c.clientWidth)")
+
+
+@pytest.mark.parametrize("query", ["error:0A000126", "0A000126"])
+def test_site_search_finds_an_openssl_error_code(site: str, query: str) -> None:
+    """":" is a separator of the site's search: the code of a pasted error line is a word of its own."""
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/")
+        b.click("input[data-md-component=search-query]")
+        b.wait_for("document.activeElement.matches('input[data-md-component=search-query]')")
+        b.send("Input.insertText", text=query)
+        found = b.wait_for("""(() => {
+            const links = [...document.querySelectorAll('.md-search-result a[href*="#"]')];
+            return links.length ? links.map(a => a.getAttribute('href').replace(/^.*\\//, '')) : null;
+        })()""")
+        # Material lists the words of the query a result lacks under it ("Missing: 0a000126")
+        missing = b.js("(document.querySelector('.md-search-result a[href$=\"#io-ie\"] .md-search-result__terms')"
+                       " || {textContent: ''}).textContent")
+    assert found[0].endswith("#io-ie"), found[:5]  # the entry for this error, first
+    assert missing == "", missing

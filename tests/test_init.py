@@ -47,7 +47,7 @@ def test_init_writes_every_file_and_says_what_next(scaffold) -> None:
     config = yaml.safe_load((kb / "mkdocs.yml").read_text())
     assert config["site_name"] == "Team faq"  # from the folder's name
     assert config["theme"]["name"] == "material"
-    assert config["plugins"][0] == "search"
+    assert list(config["plugins"][0]) == ["search"]
     assert set(config["plugins"][1]["faqkb"]) == {"faq_dir", "snippets_dir", "cache_dir", "verify", "jobs",
                                                   "tools", "reader_dir", "reader_home"}
     text = (kb / "mkdocs.yml").read_text()

@@ -40,6 +40,9 @@ def test_a_bare_config_gets_the_extensions_and_stylesheet_the_pages_need(tmp_pat
     assert 'href="../../assets/faqkb.css"' in page
     css = (project / "site" / "assets" / "faqkb.css").read_text()
     assert ".faqkb-mark-passed::before" in css
+    # the script that makes scrolling code blocks focusable, on every page
+    assert '<script src="../../assets/faqkb.js"></script>' in page
+    assert 'setAttribute("tabindex", "0")' in (project / "site" / "assets" / "faqkb.js").read_text()
 
 
 def test_the_sites_own_extension_options_and_stylesheet_are_kept(tmp_path: Path, mkdocs) -> None:
@@ -95,6 +98,7 @@ def test_render_out_carries_the_stylesheet_for_other_generators(tmp_path: Path, 
     res = faqkb(project, "render", "--no-verify", "--out", str(tmp_path / "rendered"))
     assert res.returncode == 0, res.stderr
     assert ".faqkb-mark-passed::before" in (tmp_path / "rendered" / "assets" / "faqkb.css").read_text()
+    assert "tabindex" in (tmp_path / "rendered" / "assets" / "faqkb.js").read_text()
     (project / "docs" / "assets").mkdir()
     (project / "docs" / "assets" / "faqkb.css").write_text("/* ours */\n")
     res = faqkb(project, "render", "--no-verify", "--out", str(tmp_path / "rendered"))

@@ -25,7 +25,8 @@ def test_the_wheel_holds_the_package_data(tmp_path: Path, run_tool) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     [wheel] = (tmp_path / "dist").glob("faqkb-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {"faqkb/schema/entry.schema.json", "faqkb/render/assets/faqkb.css", "faqkb/py.typed",
+    wanted = {"faqkb/schema/entry.schema.json", "faqkb/render/assets/faqkb.css", "faqkb/render/assets/faqkb.js",
+              "faqkb/py.typed",
               *(f"faqkb/render/templates/{n}" for n in default_names()),
               *(f"faqkb/starter/kb/{p.relative_to(SCAFFOLD).as_posix()}" for p in SCAFFOLD.rglob("*")
                 if p.is_file())}

@@ -1,7 +1,7 @@
 """MkDocs plugin: a thin shell that hands faqkb's rendered pages to MkDocs.
 
 ``plugins: [faqkb]`` in mkdocs.yml is all a site needs: the plugin adds the Markdown
-extensions the pages use, faqkb's stylesheet and strict link checks itself. Invalid content
+extensions the pages use, faqkb's stylesheet and script, and strict link checks itself. Invalid content
 stops the build with every problem listed; a command that fails verification is a warning
 (fatal with ``mkdocs build --strict``). Under ``mkdocs serve`` invalid content does not stop
 the server: the problems are printed and shown on every page above the last good build.
@@ -33,7 +33,7 @@ from faqkb.pipeline.builder import build
 from faqkb.pipeline.sitebuild import plugin_overrides
 from faqkb.project import Project, read_config
 from faqkb.render.pages import problems_notice, stand_in_pages
-from faqkb.render.style import STYLESHEET_URI, stylesheet
+from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, script, stylesheet
 
 log = logging.getLogger("mkdocs.plugins.faqkb")
 
@@ -141,6 +141,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             log.debug("faqkb: added the Markdown extensions its pages use: %s", ", ".join(added))
         if STYLESHEET_URI not in config.extra_css:
             config.extra_css.append(STYLESHEET_URI)
+        if SCRIPT_URI not in (str(s) for s in config.extra_javascript):
+            config.extra_javascript.append(SCRIPT_URI)
         try:
             raw = read_config(config_file)
         except FaqkbError as exc:
@@ -168,8 +170,9 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             elif f.src_uri.endswith(YAML_SUFFIXES) and (f.src_uri.startswith(prefix) or (
                     f.abs_src_path and looks_like_entry_file(Path(f.abs_src_path)))):
                 files.remove(f)
-        if files.get_file_from_path(STYLESHEET_URI) is None:  # a team's own copy wins
-            files.append(File.generated(config, STYLESHEET_URI, content=stylesheet()))
+        for uri, text in ((STYLESHEET_URI, stylesheet), (SCRIPT_URI, script)):
+            if files.get_file_from_path(uri) is None:  # a team's own copy wins
+                files.append(File.generated(config, uri, content=text()))
         for uri, content in self._pages().items():
             existing = files.get_file_from_path(uri)
             if existing is not None:

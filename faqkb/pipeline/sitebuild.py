@@ -27,7 +27,7 @@ from faqkb.pipeline.builder import Built, build
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
 from faqkb.project import Project, plugin_listed
 from faqkb.render.jinja import check_overrides
-from faqkb.render.style import STYLESHEET_URI, stylesheet
+from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, script, stylesheet
 
 MKDOCS_TIMEOUT = 3600
 #: How long an interrupted MkDocs child gets to tear down its servers and sandboxes.
@@ -161,8 +161,10 @@ def render_tree(
             return []
 
         shutil.copytree(project.docs_dir, tmp, ignore=ignore, dirs_exist_ok=True)
-        # The pages' marks need faqkb's stylesheet (a copy of the team's own in docs/ wins).
-        pages = {STYLESHEET_URI: stylesheet()} if not (tmp / STYLESHEET_URI).exists() else {}
+        # The pages' marks need faqkb's stylesheet, their scrolling code blocks its script (a
+        # copy of the team's own in docs/ wins).
+        pages = {uri: text() for uri, text in ((STYLESHEET_URI, stylesheet), (SCRIPT_URI, script))
+                 if not (tmp / uri).exists()}
         for rel, text in {**pages, **built.pages}.items():
             dest = tmp / rel
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@
 - :mod:`.links`: URLs of pages and entries, ``[text](#id)`` links, the old FAQ's anchors.
 - :mod:`.markdown`: escaping, fences, clipping and redacting output.
 - :mod:`.jinja`: the one Jinja environment (StrictUndefined), its filters, a team's own templates.
-- :mod:`.style`: the stylesheet the pages' classes need (``assets/faqkb.css``).
+- :mod:`.style`: the stylesheet the pages' classes need (``assets/faqkb.css``) and the script
+  that makes scrolling code blocks focusable (``assets/faqkb.js``).
 - ``templates/``: the Jinja templates; ``assets/``: the stylesheet.
 """

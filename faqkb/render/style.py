@@ -1,5 +1,6 @@
 """The stylesheet the rendered pages' classes need (the ✔/✘/⚠ marks under each command, the
-tags line), and where it goes in a site. Package data, so an installed faqkb has it."""
+tags line, both Material palettes), the script that makes scrolling code blocks reachable by
+keyboard, and where they go in a site. Package data, so an installed faqkb has them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ from pathlib import Path
 STYLESHEET = Path(__file__).resolve().parent / "assets" / "faqkb.css"
 #: Where it goes in the site (relative to the docs dir); a file of the team's own there wins.
 STYLESHEET_URI = "assets/faqkb.css"
+#: The script in the package.
+SCRIPT = Path(__file__).resolve().parent / "assets" / "faqkb.js"
+#: Where it goes in the site (relative to the docs dir); a file of the team's own there wins.
+SCRIPT_URI = "assets/faqkb.js"
 
 
 def stylesheet() -> str:
     """The text of faqkb's stylesheet."""
     return STYLESHEET.read_text("utf-8")
+
+
+def script() -> str:
+    """The text of faqkb's script."""
+    return SCRIPT.read_text("utf-8")
