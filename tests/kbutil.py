@@ -204,3 +204,32 @@ def set_plugin_options(project: Path, **options: object) -> Path:
     cfg = project / "mkdocs.yml"
     cfg.write_text(cfg.read_text().replace("plugins: [faqkb]", f"plugins: [{{faqkb: {json.dumps(options)}}}]"))
     return cfg
+
+
+def chromium_report(chromium: str, site: Path, page: str) -> object:
+    """Serve ``site`` on loopback, load ``page`` in headless Chromium and return the JSON the
+    page's script wrote into ``<pre id="out">`` (the tests' in-page probes report that way)."""
+    import functools
+    import html
+    import http.server
+    import re
+    import tempfile
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="faqkb-chromium-") as profile:
+            dom = subprocess.run(
+                [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
+                 f"http://127.0.0.1:{server.server_address[1]}/{page}"],
+                capture_output=True, text=True, timeout=120, check=True, start_new_session=True).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert m and m.group(1), dom[-3000:]
+    return json.loads(html.unescape(m.group(1)))

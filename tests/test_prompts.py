@@ -3,21 +3,15 @@ highlighter reads them so, and copying a block takes the commands only."""
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
-import json
 import re
 import shutil
-import subprocess
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
 from faqkb.run.shellwords import scan, with_prompts
-from tests.kbutil import MINIMAL, make_project
+from tests.kbutil import MINIMAL, chromium_report, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -120,21 +114,7 @@ fetch("faq/certificates/").then(r => r.text()).then(text => {
   document.getElementById("out").textContent = JSON.stringify(got);
 });
 </script></body></html>""")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="faqkb-chromium-") as profile:
-            dom = subprocess.run(
-                [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
-                 f"http://127.0.0.1:{server.server_address[1]}/copytest.html"],
-                capture_output=True, text=True, timeout=120, check=True, start_new_session=True).stdout
-    finally:
-        server.shutdown()
-        server.server_close()
-    m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert m and m.group(1), dom[-3000:]
-    copied = [re.sub(r"\n+", "\n", c) for c in json.loads(html.unescape(m.group(1)))]
+    raw = chromium_report(CHROMIUM, site, "copytest.html")
+    assert isinstance(raw, list)
+    copied = [re.sub(r"\n+", "\n", c) for c in raw]
     assert copied == ["echo 'one\ntwo' | wc -l\ncat <<EOF\n> quoted\nEOF", "echo out && echo '> out too'"]

@@ -4,20 +4,14 @@ lines kept in view) and long output lines wrap while the command does not."""
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
-import json
 import re
 import shutil
-import subprocess
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.kbutil import MINIMAL, make_project
+from tests.kbutil import MINIMAL, chromium_report, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LONG_LINE = "a long output line " + "that goes on " * 30 + "and ends with the words that matter"
@@ -121,23 +115,7 @@ document.getElementById("f").addEventListener("load", () => {
   document.getElementById("out").textContent = JSON.stringify(got);
 });
 </script></body></html>""")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="faqkb-chromium-") as profile:
-            dom = subprocess.run(
-                [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
-                 f"http://127.0.0.1:{server.server_address[1]}/foldtest.html"],
-                capture_output=True, text=True, timeout=120, check=True, start_new_session=True).stdout
-    finally:
-        server.shutdown()
-        server.server_close()
-    m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert m and m.group(1), dom[-3000:]
-    got = json.loads(html.unescape(m.group(1)))
+    got = chromium_report(CHROMIUM, site, "foldtest.html")
     assert got["closed"] is False and got["shownClosed"] is False and got["closedHeight"] < 60, got
     assert got["open"] is True and got["shownOpen"] is True and got["openHeight"] > 400, got
     assert got["output"] == "pre-wrap" and got["full"] == "pre-wrap", got
