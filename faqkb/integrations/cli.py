@@ -93,6 +93,7 @@ def main() -> None:
       faqkb schema [--write]     print the entry schema (or write it for editors)
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
+      faqkb suggest TITLE [BODY] the entries answering an issue, as a comment to post
     """
 
 
@@ -544,6 +545,54 @@ def templates(out: str | None) -> None:
         click.echo(f"wrote {path}", err=True)
     click.echo("edit the ones you want to change and delete the rest; a build uses them when "
                "they are in templates_dir (default: faqkb_templates beside mkdocs.yml)", err=True)
+
+
+@main.command()
+@click.argument("text", nargs=-1)
+@click.option("-n", "limit", type=click.IntRange(min=1), default=3, show_default=True,
+              help="At most this many entries.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (good, strength, entries with id, question, score, url) instead.")
+def suggest(text: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Print the entries that already answer an issue, as a Markdown comment to post.
+
+    TEXT is the issue's title, then its body (each an argument); with none, they are read
+    from standard input (the first line is the title). Links point at the site when
+    mkdocs.yml has a site_url, else name the page. Exit 0 when an entry answers it well,
+    1 when none does (nothing printed, so a bot posts nothing).
+    """
+    from faqkb.project import read_config
+    from faqkb.render.links import Urls
+    from faqkb.reports.suggest import comment, page_url
+    from faqkb.reports.suggest import suggest as find
+    from faqkb.search.index import ensure_index
+
+    if text:
+        title, body = text[0], "\n".join(text[1:])
+    else:
+        title, _sep, body = sys.stdin.read().strip().partition("\n")
+    if not (title + body).strip():
+        _die("faqkb: suggest needs the issue's title (and body): as arguments or on standard input")
+    project = _project()
+    index = ensure_index(project.faq_dir, project.snippets_dir, project.cache_dir)
+    found = find(index, title, body, limit)
+    site_url = None
+    if project.config_file is not None:
+        value = read_config(project.config_file).get("site_url")
+        site_url = value if isinstance(value, str) and value.strip() else None
+    kb = _load(project, [h.id for h in found.hits])
+    urls = {h.id: page_url(f"{project.faq_prefix}/{Urls(kb).entry(h.id)}", site_url,
+                           project.directory_urls) for h in found.hits}
+    if as_json:
+        click.echo(json.dumps({"good": found.good, "strength": found.strength, "entries": [
+            {"id": h.id, "question": h.question, "score": h.score, "url": urls[h.id]}
+            for h in found.hits]}, indent=1))
+    elif found.good:
+        click.echo(comment(found, urls, site_url is not None), nl=False)
+    else:
+        click.echo(f"faqkb: no entry answers this well (strength {found.strength:.2f}, "
+                   "0.70 needed); nothing to post", err=True)
+    sys.exit(0 if found.good else EXIT_FAILED)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

@@ -110,12 +110,15 @@ def verify_summary(kb: KnowledgeBase, results: Mapping[str, EntryResult], root: 
     if not bad:
         return "\n".join([*lines, "Every command did what its entry says.", ""])
     lines += ["| entry | command | status | where | why |", "|---|---|---|---|---|"]
+    places: dict[str, dict[int, tuple[int, int]]] = {}
     for eid, c in bad:
         entry = kb.entries[eid]
         cmd = entry.commands[c.index]
+        where = places.setdefault(eid, _run_positions(entry.path))
+        line = where.get(c.index, (cmd.line, 1))[0]
         why = c.why[0].split("\n")[0] if c.why else ""
         lines.append(f"| `{eid}` | {c.index + 1}: {_cell(command_name(cmd))} | {c.status} | "
-                     f"`{repo_path(entry.path, root)}:{cmd.line}` | {_cell(why)} |")
+                     f"`{repo_path(entry.path, root)}:{line}` | {_cell(why)} |")
     return "\n".join([*lines, ""])
 
 

@@ -1,6 +1,7 @@
 """JUnit XML for doc CI: one test case per verified command, written atomically.
 
-Each case is named ``command N: NAME`` (the command's title, else its first line, whole) and
+Each case is named ``command N: NAME`` (the command's title, else the whole command, every
+line of it: CI lists cases by name, and a first line such as ``cd demo`` tells nothing) and
 carries the entry file's path relative to the project root, so reports from different
 checkouts compare, and its line; a failure holds the expectations that failed and the tail of
 the output; each suite's properties are the versions of the tools its commands used
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from faqkb._util import atomic_write
 from faqkb.model import KnowledgeBase
-from faqkb.reports.text import command_name, relative_path
+from faqkb.reports.text import command_text, relative_path
 from faqkb.results import EntryResult
 
 
@@ -41,7 +42,7 @@ def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float
         for c in er.commands:
             cmd = entry.commands[c.index]
             case = ET.SubElement(suite, "testcase", classname=f"faqkb.{entry_id}",
-                                 name=xml_text(f"command {c.index + 1}: {command_name(cmd)}"),
+                                 name=xml_text(f"command {c.index + 1}: {cmd.title or command_text(cmd)}"),
                                  time=f"{c.seconds:.3f}", file=path, line=str(cmd.line))
             if c in skipped:
                 ET.SubElement(case, "skipped", message=xml_text(c.reason))
