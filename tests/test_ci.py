@@ -345,3 +345,23 @@ def test_page_urls() -> None:
     assert page_url("faq/certs.md#x", None, False) == "faq/certs.html#x"
     assert page_url("faq/index.md", None, True) == "faq/"
     assert page_url("index.md", "https://a.example/", True) == "https://a.example/"
+
+
+# ------------------------------------------------------------------ the guide's commands
+def test_every_command_of_the_gate_guide_runs(tmp_path: Path, faqkb) -> None:
+    guide = (REPO / "docs" / "ci.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", guide, re.S)
+    commands = [line.strip() for b in blocks for line in b.splitlines() if line.strip().startswith("faqkb ")]
+    assert len(commands) >= 8
+    assert faqkb(tmp_path, "init", "kb").returncode == 0
+    kb = tmp_path / "kb"
+    git(kb, "init", "-q", "-b", "main")
+    git(kb, "add", "-A")
+    git(kb, "commit", "-qm", "one")
+    (kb / "docs" / "index.md").write_text((kb / "docs" / "index.md").read_text() + "\nMore.\n")
+    git(kb, "commit", "-qam", "two")
+    for command in commands:
+        res = faqkb(kb, *shlex.split(command)[1:], timeout=300)
+        assert res.returncode == 0, (command, res.stdout, res.stderr)
+    assert "faqkb: changed since HEAD~1: no entry to verify" in faqkb(
+        kb, "verify", "--changed-since", "HEAD~1").stderr
