@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from faqkb.starter import place
 from faqkb.starter.kb import init_kb, scaffold_files
 from tests.kbutil import run_python
 
-EXPECTED = [".github/workflows/faqkb.yml", ".gitignore", ".pre-commit-config.yaml", "docs/faq/_sections.yml",
+EXPECTED = [".github/workflows/docs.yml", ".github/workflows/suggest.yml", ".gitignore", ".pre-commit-config.yaml", "docs/faq/_sections.yml",
             "docs/faq/_tags.yml", "docs/faq/check-a-download.yml", "docs/index.md", "mkdocs.yml"]
 
 
@@ -82,25 +81,18 @@ def test_a_new_kb_passes_lint_verify_strict_build_and_pytest(tmp_path: Path, faq
     assert "1 passed" in tests.stdout
 
 
-def test_the_workflows_faqkb_steps_pass_as_written(tmp_path: Path, faqkb, scaffold) -> None:
-    from tests.kbutil import copy_tree
-
-    kb = copy_tree(scaffold[0], tmp_path / "kb")
-    workflow = yaml.safe_load((kb / ".github" / "workflows" / "faqkb.yml").read_text())
-    steps = workflow["jobs"]["faqkb"]["steps"]
-    uses = [s.get("uses", "").split("@")[0] for s in steps]
-    assert uses[:2] == ["actions/checkout", "actions/setup-python"]
-    runs = [line.strip() for s in steps for line in s.get("run", "").splitlines()]
-    assert "sudo apt-get install -y bubblewrap" in runs
-    assert 'pip install "$FAQKB_SOURCE"' in runs and "FAQKB_SOURCE" in workflow["env"]  # a team points it
+def test_the_workflows_install_what_the_steps_need(scaffold) -> None:
+    # Every faqkb command in them runs in tests/test_ci.py; here: what comes before them.
+    workflow = yaml.safe_load((scaffold[0] / ".github" / "workflows" / "docs.yml").read_text())
+    for name in ("lint", "verify", "build"):
+        steps = workflow["jobs"][name]["steps"]
+        uses = [s.get("uses", "").split("@")[0] for s in steps]
+        assert uses[:2] == ["actions/checkout", "actions/setup-python"]
+        runs = [line.strip() for s in steps for line in s.get("run", "").splitlines()]
+        assert 'pip install "$FAQKB_SOURCE"' in runs and "FAQKB_SOURCE" in workflow["env"]  # a team points it
+        if name != "lint":
+            assert "sudo apt-get install -y bubblewrap" in runs
     assert "faqkb" in workflow["env"]["FAQKB_SOURCE"]  # at its own source; faqkb by default
-    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
-    assert upload["with"]["path"] == "site/"
-    faqkb_steps = [shlex.split(r) for r in runs if r.startswith("faqkb ")]
-    assert faqkb_steps == [["faqkb", "lint"], ["faqkb", "build", "--strict"]]
-    for argv in faqkb_steps:
-        res = faqkb(kb, *argv[1:], timeout=300)
-        assert res.returncode == 0, (argv, res.stderr)
 
 
 def test_the_pre_commit_hook_lints_the_changed_faq_files(scaffold) -> None:

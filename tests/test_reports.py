@@ -61,7 +61,7 @@ def test_junit_names_and_relative_paths(tmp_path: Path, faqkb) -> None:
     assert suite is not None and suite.get("file") == "docs/faq/alpha.yml"
     cases = list(root.iter("testcase"))
     assert [c.get("name") for c in cases] == [
-        "command 1: Make the demo folder", "command 2: cd demo ...", "command 3: sleep 30"]
+        "command 1: Make the demo folder", "command 2: cd demo\ncat x", "command 3: sleep 30"]
     assert {c.get("file") for c in cases} == {"docs/faq/alpha.yml"}
     assert str(tmp_path) not in (project / "report.xml").read_text()
 

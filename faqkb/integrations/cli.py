@@ -20,9 +20,11 @@ from faqkb.model import SECTIONS_FILE
 from faqkb.project import Project
 
 if TYPE_CHECKING:
+    from faqkb.errors import Problem
     from faqkb.model import Entry, KnowledgeBase
     from faqkb.results import CommandResult, EntryResult
     from faqkb.snapshots.update import Recorded
+    from faqkb.verify.changes import Selection
 
 
 def _say(text: str = "", *, err: bool = False, **style: object) -> None:
@@ -91,12 +93,20 @@ def main() -> None:
       faqkb schema [--write]     print the entry schema (or write it for editors)
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
+      faqkb suggest TITLE [BODY] the entries answering an issue, as a comment to post
     """
+
+
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
+    help="github: print each problem as a GitHub Actions ::error annotation at its file and "
+         "line, and append a Markdown table to $GITHUB_STEP_SUMMARY when it is set.")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def lint(paths: tuple[Path, ...]) -> None:
+@_FORMAT
+def lint(paths: tuple[Path, ...], fmt: str) -> None:
     """Check the FAQ and report every problem (default: the project's docs/faq, whole).
 
     PATHS may be FAQ folders (checked whole) and files, from any folder: each file's FAQ is
@@ -115,6 +125,8 @@ def lint(paths: tuple[Path, ...]) -> None:
         if c.elsewhere:
             click.echo(f"faqkb: note: {c.elsewhere} other problem{'s' * (c.elsewhere != 1)} in "
                        f"{c.faq_dir}, in files not named (run `faqkb lint` for all)", err=True)
+    if fmt == "github":
+        _lint_github(report.problems, ", ".join(str(c.faq_dir) for c in report.checked))
     if report.problems:
         raise ContentError(report.problems)
     if not report.checked:
@@ -127,6 +139,17 @@ def lint(paths: tuple[Path, ...]) -> None:
         else:
             click.echo(f"{c.faq_dir}: {c.files} file{'s' * (c.files != 1)} checked, no problems.",
                        err=True)
+
+
+def _lint_github(problems: list[Problem], checked: str) -> None:
+    """Lint's problems as annotations (stdout) and a step summary; exit 2 if there are any."""
+    from faqkb.reports.github import append_step_summary, lint_annotations, lint_summary
+
+    for line in lint_annotations(sorted(problems), Path.cwd()):
+        click.echo(line)
+    append_step_summary(lint_summary(sorted(problems), Path.cwd(), checked or "faqkb lint"))
+    if problems:
+        _die(f"faqkb: {plural(len(problems), 'problem')} found; fix them and run again.")
 
 
 @main.command()
@@ -203,9 +226,15 @@ def show(entry_id: str, as_json: bool) -> None:
                    "comparing. An entry whose commands fail is not recorded.")
 @click.option("--force", is_flag=True,
               help="With --update: record even an entry whose commands fail their expectations.")
+@click.option("--changed-since", "changed_since", metavar="REV",
+              help="Verify only the entries a change since git revision REV can affect (entry "
+                   "files, renames, .snap files; all of them when a snippet, mkdocs.yml or "
+                   "faqkb's code changed; those whose cached result has other inputs), saying "
+                   "which rule picked each. Combines with --only and --shard.")
+@_FORMAT
 def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, as_json: bool,
            no_cache: bool, keep: bool, junit: str | None, shard: str | None, strict: bool,
-           update: bool, force: bool) -> None:
+           update: bool, force: bool, changed_since: str | None, fmt: str) -> None:
     """Run every entry's commands (or those of the IDs given) and check what they must do.
     Exit 0 all passed, 1 otherwise.
 
@@ -226,14 +255,22 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
 
     if force and not update:
         _die("faqkb: --force only applies to --update")
+    if fmt == "github" and as_json:
+        _die("faqkb: --json and --format github both print the report; choose one")
+    if changed_since and update:
+        _die("faqkb: --changed-since selects entries to verify, not to --update; name the IDs")
     project = _project()
     named = list(dict.fromkeys([*only, *entry_ids]))
     kb, ids = _load_for(project, named or None, update)  # unknown ids are problems
+    selection = None
+    if changed_since:
+        selection = _changed(kb, project, changed_since, ids, quiet=as_json)
+        ids = list(selection.picked)
     if shard:
         from faqkb.verify.verifier import shard_ids
 
         try:
-            ids = shard_ids(ids or sorted(kb.entries), shard)
+            ids = shard_ids(ids if ids is not None else sorted(kb.entries), shard)
         except ValueError as exc:
             _die(f"faqkb: --shard {shard}: {exc}")
     if update:
@@ -250,10 +287,20 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
     from faqkb.reports.records import records, totals
 
     if as_json:
-        click.echo(json.dumps({"commands": records(report, kb, project.root), "totals": totals(report)},
-                              indent=1))
+        doc = {"commands": records(report, kb, project.root), "totals": totals(report)}
+        if selection is not None:
+            doc["changed_since"] = {"rev": selection.rev, "picked": selection.picked,
+                                    "deleted": selection.deleted}
+        click.echo(json.dumps(doc, indent=1))
     else:
-        from faqkb.reports.text import failure_lines, summary_line
+        if fmt == "github":
+            from faqkb.reports.github import append_step_summary, verify_annotations, verify_summary
+
+            for line in verify_annotations(kb, report.results, project.root, strict=strict):
+                click.echo(line)
+            append_step_summary(verify_summary(kb, report.results, project.root, totals(report),
+                                               heading=f"faqkb verify{f' --shard {shard}' if shard else ''}"))
+        from faqkb.reports.text import failure_lines
 
         for line in failure_lines(kb, report.results):
             _say(line, err=True)
@@ -262,8 +309,7 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
                 click.echo(f"kept the sandbox of {er.entry}: {er.sandbox}", err=True)
         for note in report.notes:
             _say(f"faqkb: note: {note}", err=True)
-        click.echo(summary_line(totals(report)), err=True)
-    from faqkb.reports.text import unsandboxed_line
+    from faqkb.reports.text import summary_line, unsandboxed_line
 
     bare = unsandboxed_line(report.results)
     if bare:  # even with --json: on stderr, never silent
@@ -273,7 +319,29 @@ def verify(entry_ids: tuple[str, ...], only: tuple[str, ...], jobs: int | None, 
         click.echo(f"faqkb: {plural(excused, 'command')} not run: a program they require is not "
                    "installed here (--strict: failing)", err=True)
     refused = recorded is not None and recorded.refused
+    # Last, in every mode (--json too, on stderr): the line a CI log is read for.
+    click.echo(summary_line(totals(report)), err=True)
     sys.exit(0 if report.acceptable(strict) and not refused else EXIT_FAILED)
+
+
+def _changed(kb: KnowledgeBase, project: Project, rev: str, named: list[str] | None, *,
+             quiet: bool) -> Selection:
+    """The entries changed since ``rev`` (among ``named``, when given), each printed with the
+    rule that picked it (on stderr; ``quiet``: only in the JSON)."""
+    from faqkb.verify.changes import select_changed
+    from faqkb.verify.verifier import entry_keys
+
+    with_commands = [e for e in kb.entries.values() if e.commands]
+    selection = select_changed(kb, project, rev, entry_keys(kb, project, with_commands).keys)
+    if named is not None:
+        selection.picked = {eid: why for eid, why in selection.picked.items() if eid in named}
+    if not quiet:
+        n = len(selection.picked)
+        what = f"{plural(n, 'entry', 'entries')} to verify" if n else "no entry to verify"
+        click.echo(f"faqkb: changed since {rev}: {what}" + (":" if selection.lines() else ""), err=True)
+        for line in selection.lines():
+            _say(line, err=True)
+    return selection
 
 
 def _load_for(project: Project, named: list[str] | None, update: bool) -> tuple[KnowledgeBase,
@@ -477,6 +545,54 @@ def templates(out: str | None) -> None:
         click.echo(f"wrote {path}", err=True)
     click.echo("edit the ones you want to change and delete the rest; a build uses them when "
                "they are in templates_dir (default: faqkb_templates beside mkdocs.yml)", err=True)
+
+
+@main.command()
+@click.argument("text", nargs=-1)
+@click.option("-n", "limit", type=click.IntRange(min=1), default=3, show_default=True,
+              help="At most this many entries.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (good, strength, entries with id, question, score, url) instead.")
+def suggest(text: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Print the entries that already answer an issue, as a Markdown comment to post.
+
+    TEXT is the issue's title, then its body (each an argument); with none, they are read
+    from standard input (the first line is the title). Links point at the site when
+    mkdocs.yml has a site_url, else name the page. Exit 0 when an entry answers it well,
+    1 when none does (nothing printed, so a bot posts nothing).
+    """
+    from faqkb.project import read_config
+    from faqkb.render.links import Urls
+    from faqkb.reports.suggest import comment, page_url
+    from faqkb.reports.suggest import suggest as find
+    from faqkb.search.index import ensure_index
+
+    if text:
+        title, body = text[0], "\n".join(text[1:])
+    else:
+        title, _sep, body = sys.stdin.read().strip().partition("\n")
+    if not (title + body).strip():
+        _die("faqkb: suggest needs the issue's title (and body): as arguments or on standard input")
+    project = _project()
+    index = ensure_index(project.faq_dir, project.snippets_dir, project.cache_dir)
+    found = find(index, title, body, limit)
+    site_url = None
+    if project.config_file is not None:
+        value = read_config(project.config_file).get("site_url")
+        site_url = value if isinstance(value, str) and value.strip() else None
+    kb = _load(project, [h.id for h in found.hits])
+    urls = {h.id: page_url(f"{project.faq_prefix}/{Urls(kb).entry(h.id)}", site_url,
+                           project.directory_urls) for h in found.hits}
+    if as_json:
+        click.echo(json.dumps({"good": found.good, "strength": found.strength, "entries": [
+            {"id": h.id, "question": h.question, "score": h.score, "url": urls[h.id]}
+            for h in found.hits]}, indent=1))
+    elif found.good:
+        click.echo(comment(found, urls, site_url is not None), nl=False)
+    else:
+        click.echo(f"faqkb: no entry answers this well (strength {found.strength:.2f}, "
+                   "0.70 needed); nothing to post", err=True)
+    sys.exit(0 if found.good else EXIT_FAILED)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

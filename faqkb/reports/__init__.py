@@ -3,4 +3,6 @@
 - :mod:`.text`: terminal text (failures, summary, one command, one entry).
 - :mod:`.records`: the ``--json`` records and totals.
 - :mod:`.junit`: JUnit XML for CI.
+- :mod:`.github`: GitHub Actions annotations and the job's Markdown summary.
+- :mod:`.suggest`: the entries that answer an issue, as a comment to post (``faqkb suggest``).
 """

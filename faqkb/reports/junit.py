@@ -1,8 +1,11 @@
 """JUnit XML for doc CI: one test case per verified command, written atomically.
 
-Each case is named ``command N: NAME`` (the command's title, else its first line, whole) and
+Each case is named ``command N: NAME`` (the command's title, else the whole command, every
+line of it: CI lists cases by name, and a first line such as ``cd demo`` tells nothing) and
 carries the entry file's path relative to the project root, so reports from different
-checkouts compare. A command not run because a required program is missing is ``<skipped>``,
+checkouts compare, and its line; a failure holds the expectations that failed and the tail of
+the output; each suite's properties are the versions of the tools its commands used
+(``tool.NAME``). A command not run because a required program is missing is ``<skipped>``,
 or a failure in a strict run.
 """
 
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from faqkb._util import atomic_write
 from faqkb.model import KnowledgeBase
-from faqkb.reports.text import command_name, relative_path
+from faqkb.reports.text import command_text, relative_path
 from faqkb.results import EntryResult
 
 
@@ -31,10 +34,15 @@ def junit_xml(kb: KnowledgeBase, results: dict[str, EntryResult], seconds: float
         suite = ET.SubElement(suites, "testsuite", name=entry_id, tests=str(len(er.commands)),
                               failures=str(len(bad)), errors="0", skipped=str(len(skipped)),
                               time=f"{sum(c.seconds for c in er.commands):.3f}", file=path)
+        if er.tools:  # the versions the commands ran with: what a reader compares with theirs
+            props = ET.SubElement(suite, "properties")
+            for name, version in sorted(er.tools.items()):
+                ET.SubElement(props, "property", name=f"tool.{name}",
+                              value=xml_text(version or "not installed"))
         for c in er.commands:
             cmd = entry.commands[c.index]
             case = ET.SubElement(suite, "testcase", classname=f"faqkb.{entry_id}",
-                                 name=xml_text(f"command {c.index + 1}: {command_name(cmd)}"),
+                                 name=xml_text(f"command {c.index + 1}: {cmd.title or command_text(cmd)}"),
                                  time=f"{c.seconds:.3f}", file=path, line=str(cmd.line))
             if c in skipped:
                 ET.SubElement(case, "skipped", message=xml_text(c.reason))

@@ -97,6 +97,15 @@ class ResultCache:
             return None
         return result if result.key == key and result.ok else None
 
+    def stored_key(self, entry_id: str) -> str | None:
+        """The key of the result stored for ``entry_id`` (None for none): what its inputs
+        were when it last passed."""
+        try:
+            key = json.loads(self._path(entry_id).read_text("utf-8"))["key"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return key if isinstance(key, str) else None
+
     def previous_seconds(self, entry_id: str) -> float | None:
         """How long the entry's commands took last time (whatever its key), for scheduling."""
         try:

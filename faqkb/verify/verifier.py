@@ -60,6 +60,39 @@ def shard_ids(ids: list[str], spec: str) -> list[str]:
     return sorted(ids)[int(k) - 1 :: int(n)]
 
 
+@dataclass
+class Keys:
+    """What the cache keys of some entries are made of, and the keys: one computation that
+    verification and ``--changed-since`` share, so both mean the same by "changed"."""
+
+    #: Entry id -> its cache key (:func:`faqkb.verify.cache.entry_key`).
+    keys: dict[str, str]
+    #: Entry id -> the tools each of its commands uses (names).
+    used: dict[str, list[list[str]]]
+    #: Entry id -> the versions of the tools it uses.
+    versions: dict[str, dict[str, str]]
+    #: Declared tools some entry uses that are not installed here.
+    missing_tools: list[str]
+
+
+def entry_keys(kb: KnowledgeBase, project: Project, entries: Iterable[Entry]) -> Keys:
+    """The cache keys of ``entries`` here and now: tool versions probed (once), the sandbox
+    mode and the reader's paths included."""
+    entries = list(entries)
+    probes = Versions(project.tools, lambda name: project.where("tools", name))
+    used = {e.id: entry_tools(e, probes.specs, kb.snippets_dir) for e in entries}
+    versions = probes.versions(n for per in used.values() for names in per for n in names)
+    # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
+    mode = sandbox_mode()
+    out = Keys({}, used, {},
+               [n for n, v in versions.items() if not v and n in project.tools])
+    for e in entries:
+        mine = out.versions[e.id] = {n: versions[n] for names in used[e.id] for n in names}
+        out.keys[e.id] = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode},
+                                   reader=(project.reader_dir, project.reader_home))
+    return out
+
+
 def verify_kb(
     kb: KnowledgeBase,
     project: Project,
@@ -85,22 +118,15 @@ def verify_kb(
         from faqkb.httpd.process import httpd_available  # deferred: only when an entry uses it
 
         httpd_problem = httpd_available()
-    probes = Versions(project.tools, lambda name: project.where("tools", name))
-    used = {e.id: entry_tools(e, probes.specs, kb.snippets_dir) for e in entries}
-    versions = probes.versions(n for per in used.values() for names in per for n in names)
+    keys = entry_keys(kb, project, entries)
+    used, entry_versions = keys.used, keys.versions
     report = Report()
     report.notes += [f"{label(n)} is not installed here (tools.{n}): commands that use it fail, "
-                     "those that require it are not run" for n, v in versions.items()
-                     if not v and n in project.tools]
-    # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
-    mode = sandbox_mode()
+                     "those that require it are not run" for n in keys.missing_tools]
     cache = ResultCache(project.cache_dir)
     todo: list[tuple[Entry, str]] = []
-    entry_versions: dict[str, dict[str, str]] = {}
     for e in entries:
-        mine = entry_versions[e.id] = {n: versions[n] for names in used[e.id] for n in names}
-        key = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode},
-                        reader=(project.reader_dir, project.reader_home))
+        key = keys.keys[e.id]
         hit = cache.get(e.id, key) if use_cache and check_snapshots else None
         if hit is not None:
             for c in hit.commands:
