@@ -1,6 +1,7 @@
 # Two entry points a fresh machine needs: `make site` and `make test`.
 # Both create .venv, install the project, and install the system programs the
-# verification needs (apache2, bubblewrap) when they are missing; `make test` also chromium.
+# verification needs (apache2, bubblewrap) when they are missing; `make test` also chromium, node
+# and npm, and axe-core (pinned, into .venv/npm) for the accessibility test.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,7 +31,7 @@ site: $(STAMP) system-deps
 test: $(STAMP) test-deps
 	$(BIN)/ruff check faqkb tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(JOBS) -q
+	FAQKB_ARTIFACTS=$(CURDIR)/tests/artifacts $(BIN)/pytest -n $(JOBS) -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check faqkb tests bench

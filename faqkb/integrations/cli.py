@@ -177,12 +177,15 @@ def render(out: str, no_verify: bool, jobs: int | None) -> None:
 @click.option("--strict", is_flag=True, help="Fail when any command fails or cannot be verified.")
 @click.option("--no-verify", is_flag=True, help="Build without running commands (pages say so).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Entries verified in parallel.")
-def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None) -> None:
+@click.option("--offline", is_flag=True,
+              help="A site that works from file:// (no server): .html links, search included.")
+def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None, offline: bool) -> None:
     """Verify and build the site. Atomic: a failed build leaves the previous site untouched."""
     from faqkb.pipeline.sitebuild import build_site
 
     result = build_site(_project(), Path(site_dir) if site_dir else None, strict=strict,
-                        verify=not no_verify, jobs=jobs, progress=lambda m: click.echo(m, err=True))
+                        verify=not no_verify, jobs=jobs, offline=offline,
+                        progress=lambda m: click.echo(m, err=True))
     for line in result.failures:
         _say(f"WARNING: {line}", err=True)
     click.echo(f"site built in {result.site_dir}", err=True)

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
@@ -30,10 +32,10 @@ from faqkb.errors import ContentError, FaqkbError
 from faqkb.load.strays import YAML_SUFFIXES, looks_like_entry_file
 from faqkb.model import SNAP_SUFFIX
 from faqkb.pipeline.builder import build
-from faqkb.pipeline.sitebuild import plugin_overrides
+from faqkb.pipeline.sitebuild import offline_requested, plugin_overrides
 from faqkb.project import Project, read_config
 from faqkb.render.pages import problems_notice, stand_in_pages
-from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, script, stylesheet
+from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, WORKER_SHIM_URI, script, stylesheet, worker_shim
 
 log = logging.getLogger("mkdocs.plugins.faqkb")
 
@@ -45,6 +47,30 @@ EXTENSIONS = ("attr_list", "md_in_html", "admonition", "pymdownx.details", "pymd
 #: Link checks a strict build should fail on (MkDocs only logs them at INFO by default): a
 #: page whose heading ids were not made, say, links to anchors that are not there.
 STRICT_LINKS = ("anchors", "unrecognized_links")
+
+
+#: The legacy page in the site's theme (header, search, navigation, footer): its own <head> lines
+#: (the forwarding script, robots) and body go into the theme's main.html as data, never as
+#: template text, so nothing an old anchor or question holds is read as Jinja.
+LEGACY_IN_THEME = """{% extends "main.html" %}
+{% block htmltitle %}<title>{{ faqkb_legacy.title | safe }}</title>{% endblock %}
+{% block extrahead %}{{ super() }}{{ faqkb_legacy.head | safe }}{% endblock %}
+{% block content %}{{ faqkb_legacy.body | safe }}{% endblock %}
+"""
+
+
+def legacy_parts(page: str) -> dict[str, str] | None:
+    """The title, <head> lines and body of the standalone legacy page (a team's own
+    legacy.html.j2 too), or None when it is not one whole HTML page to put into the theme."""
+    head = re.search(r"<head[^>]*>(.*?)</head>", page, re.S | re.I)
+    body = re.search(r"<body[^>]*>(.*)</body>", page, re.S | re.I)
+    if head is None or body is None:
+        return None
+    title = re.search(r"<title[^>]*>(.*?)</title>", head.group(1), re.S | re.I)
+    # The theme's own charset and title stay; the rest (the forwarding script) must come first.
+    lines = re.sub(r"<title[^>]*>.*?</title>|<meta\s+charset[^>]*>", "", head.group(1),
+                   flags=re.S | re.I).strip()
+    return {"title": title.group(1).strip() if title else "", "head": lines, "body": body.group(1).strip()}
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -117,6 +143,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
     serving = False
     last_good: dict[str, str] | None = None
     problems: tuple[str, ...] = ()
+    #: Material's offline plugin, run by this one for `faqkb build --offline`.
+    offline: BasePlugin[Any] | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         """Remember whether this is ``mkdocs serve``, which must not stop on invalid content."""
@@ -128,6 +156,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             # SIGTERM (a CI cancel, `faqkb build` interrupted, faqkb itself killed) stops a
             # running verification as Ctrl-C does: commands killed, httpds stopped, sandboxes gone.
             signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+        if offline_requested(dict(os.environ)):
+            self._go_offline(config)  # first: it switches to .html URLs, which faqkb's links follow
         config_file = Path(config.config_file_path)
         root = config_file.resolve().parent
         self.project = Project.from_settings(
@@ -148,7 +178,47 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         except FaqkbError as exc:
             raise PluginError(str(exc)) from None
         strict_links(config, raw)
+        legacy = self.config.legacy_page
+        if legacy and legacy.endswith((".html", ".htm")):
+            config.theme.static_templates.add(legacy)  # in the theme: see on_env
         return config
+
+    def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        """Render the legacy page with the site's theme (its static copy is the fallback)."""
+        legacy = self.config.legacy_page
+        if not legacy or legacy not in config.theme.static_templates:
+            return env
+        page = files.get_file_from_path(legacy)
+        parts = legacy_parts(page.content_string) if page is not None else None
+        if parts is None or env.loader is None:
+            config.theme.static_templates.discard(legacy)
+            return env
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({legacy: LEGACY_IN_THEME}), env.loader])
+        env.globals["faqkb_legacy"] = parts
+        return env
+
+    def _go_offline(self, config: MkDocsConfig) -> None:
+        """Set up a site that works from ``file://``: Material's offline plugin (.html URLs, the
+        search index as a script) unless mkdocs.yml lists it, with faqkb's copy of the Web
+        Worker shim the plugin would otherwise load from a CDN, which an offline reader cannot."""
+        polyfills = config.extra.setdefault("polyfills", [])
+        if WORKER_SHIM_URI not in polyfills:
+            polyfills.append(WORKER_SHIM_URI)
+        if not any(name in config.plugins for name in ("offline", "material/offline")):
+            from material.plugins.offline.plugin import OfflinePlugin  # type: ignore[import-untyped]
+
+            self.offline = OfflinePlugin()
+            errors, _ = self.offline.load_config({"enabled": True})
+            if errors:  # pragma: no cover - an empty configuration has no errors
+                raise PluginError(f"Material's offline plugin: {errors}")
+            self.offline.on_config(config)
+        config.use_directory_urls = False
+
+    @event_priority(-100)  # after the search plugin has written search_index.json
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Offline builds: Material's offline plugin inlines the search index into a script."""
+        if self.offline is not None:
+            self.offline.on_post_build(config=config)
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig,
                  builder: Callable[..., Any]) -> LiveReloadServer:
@@ -170,7 +240,10 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             elif f.src_uri.endswith(YAML_SUFFIXES) and (f.src_uri.startswith(prefix) or (
                     f.abs_src_path and looks_like_entry_file(Path(f.abs_src_path)))):
                 files.remove(f)
-        for uri, text in ((STYLESHEET_URI, stylesheet), (SCRIPT_URI, script)):
+        assets = [(STYLESHEET_URI, stylesheet), (SCRIPT_URI, script)]
+        if WORKER_SHIM_URI in config.extra.get("polyfills", ()):
+            assets.append((WORKER_SHIM_URI, worker_shim))
+        for uri, text in assets:
             if files.get_file_from_path(uri) is None:  # a team's own copy wins
                 files.append(File.generated(config, uri, content=text()))
         for uri, content in self._pages().items():

@@ -37,6 +37,7 @@ _PR_SET_PDEATHSIG = 1
 #: (MkDocs has no command-line override for plugin options); read by :func:`plugin_overrides`.
 ENV_VERIFY = "FAQKB_VERIFY"
 ENV_JOBS = "FAQKB_JOBS"
+ENV_OFFLINE = "FAQKB_OFFLINE"
 #: What mkdocs.yml needs for faqkb, as the message that asks for it shows it.
 PLUGIN_HINT = "plugins:\n  - search\n  - faqkb"
 
@@ -45,6 +46,11 @@ def plugin_overrides(environ: dict[str, str], verify: bool, jobs: int) -> tuple[
     """The plugin's ``verify`` and ``jobs`` with what `faqkb build` asked for (it wins)."""
     wanted_jobs = int(environ.get(ENV_JOBS, "0") or 0) or jobs or None
     return verify and environ.get(ENV_VERIFY, "1") != "0", wanted_jobs
+
+
+def offline_requested(environ: dict[str, str]) -> bool:
+    """Whether `faqkb build --offline` asked the plugin for a site that works from ``file://``."""
+    return environ.get(ENV_OFFLINE, "0") == "1"
 
 
 @dataclass
@@ -88,9 +94,12 @@ def build_site(
     strict: bool = False,
     verify: bool = True,
     jobs: int | None = None,
+    offline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> SiteResult:
-    """Build the site with ``mkdocs build`` (the faqkb plugin does the work) atomically."""
+    """Build the site with ``mkdocs build`` (the faqkb plugin does the work) atomically;
+    ``offline``: a site that works from ``file://`` (the plugin turns on Material's offline
+    plugin, .html URLs and a local copy of the search worker shim)."""
     if project.config_file is None:
         raise FaqkbError(f"no mkdocs.yml (or mkdocs.yaml) found at or above {project.root}; "
                          "start a knowledge base with `faqkb init`, or write one")
@@ -118,6 +127,8 @@ def build_site(
     env[ENV_VERIFY] = "1" if verify else "0"
     if jobs:
         env[ENV_JOBS] = str(jobs)
+    if offline:
+        env[ENV_OFFLINE] = "1"
     cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "--config-file",
            str(project.config_file), "--site-dir", str(tmp)]
     if strict:

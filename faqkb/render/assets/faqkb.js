@@ -29,7 +29,18 @@
     });
   });
 
+  // Material's search overlay is a role="dialog" without a name (axe: aria-dialog-name); a
+  // screen reader announces it as "Search".
+  function nameDialogs() {
+    document.querySelectorAll('.md-search[role="dialog"]').forEach(function (dialog) {
+      if (!dialog.hasAttribute("aria-label") && !dialog.hasAttribute("aria-labelledby")) {
+        dialog.setAttribute("aria-label", "Search");
+      }
+    });
+  }
+
   function mount() {
+    nameDialogs();
     resized.disconnect();
     document.querySelectorAll("pre > code").forEach(function (code) {
       focusable(code);
