@@ -84,12 +84,13 @@ def prune_assets(site_dir: Path, languages: list[str]) -> list[Path]:
 
 def open_graph(page_html: str, *, title: str, description: str, url: str | None,
                site_name: str) -> str:
-    """``page_html`` with Open Graph tags (title, description, URL, site name) in its head."""
+    """``page_html`` with Open Graph tags (title, description, URL, site name) in its head;
+    the values may come HTML-escaped (a page's front matter) or not."""
     tags = [("og:type", "website"), ("og:site_name", site_name), ("og:title", title),
             ("og:description", description)]
     if url:
         tags.append(("og:url", url))
-    meta = "".join(f'<meta property="{name}" content="{html.escape(value, quote=True)}">'
+    meta = "".join(f'<meta property="{name}" content="{html.escape(html.unescape(value), quote=True)}">'
                    for name, value in tags if value)
     head_end = page_html.find("</head>")
     if head_end < 0:

@@ -91,6 +91,7 @@ def _safe_prose(text: str) -> str:
 
 def yaml_str(text: str) -> str:
     """``text`` as a double-quoted YAML scalar (for front matter)."""
+    text = str(text)  # escaped Markup would escape the quotes added here too
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

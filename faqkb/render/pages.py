@@ -61,15 +61,13 @@ def site_pages(pages: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in pages.items() if not k.startswith(":")}
 
 
-def _check_ids(kb: KnowledgeBase) -> None:
-    """An entry's page must not take the place of a section's page or of a generated one."""
+def page_problems(kb: KnowledgeBase) -> list[Problem]:
+    """An entry whose page would take the place of a section's page or of a generated one."""
     taken = {s.id: f"the page of section {s.id!r}" for s in kb.sections}
     taken.update({name: f"faqkb's {name} page" for name in RESERVED})
-    problems = [Problem(str(e.path), 1, 1, f"entry id {e.id!r} would give the question the same "
+    return [Problem(str(e.path), 1, 1, f"entry id {e.id!r} would give the question the same "
                         f"page as {taken[e.id]}; rename the file and its id")
                 for e in kb.entries.values() if e.id in taken]
-    if problems:
-        raise ContentError(problems)
 
 
 def _json_ld(e: Entry) -> str:
@@ -116,7 +114,9 @@ def render_pages(
     opts = options or RenderOptions()
     env = environment(opts.templates_dir)  # a ContentError if the team's templates have problems
     own = opts.templates_dir
-    _check_ids(kb)
+    problems = page_problems(kb)
+    if problems:
+        raise ContentError(problems)
     results = results or {}
     anchors = extra_anchors(kb)
     urls = Urls(kb)
