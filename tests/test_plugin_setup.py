@@ -32,7 +32,7 @@ def test_a_bare_config_gets_the_extensions_and_stylesheet_the_pages_need(tmp_pat
     res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
     page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
-    assert re.search(r'<h2 data-faqkb-entry="alpha" id="alpha">', page)  # attr_list
+    assert re.search(r'<h1 data-faqkb-entry="alpha" id="alpha">', page)  # attr_list
     assert "{ #alpha" not in page and "{ .faqkb-tag }" not in page and "??? quote" not in page
     assert '<details class="quote">' in page  # pymdownx.details
     assert '<div class="faqkb-command faqkb-passed">' in page and "<strong>Say hello</strong>" in page  # md_in_html
