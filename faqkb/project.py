@@ -58,6 +58,8 @@ class Project:
     tools: dict[str, str] = field(default_factory=dict)
     reader_dir: str = READER_DIR
     reader_home: str = READER_HOME
+    #: Entry ids the landing block lists as the most asked (empty: each section's first).
+    most_asked: tuple[str, ...] = ()
 
     def where(self, *keys: str) -> str:
         """``mkdocs.yml:LINE:COL`` of a faqkb plugin option (``where("tools", "git")``), for
@@ -104,6 +106,7 @@ class Project:
             tools=_tools(settings.get("tools"), where),
             reader_dir=_reader_path(settings.get("reader_dir", READER_DIR), "reader_dir", where),
             reader_home=_reader_path(settings.get("reader_home", READER_HOME), "reader_home", where),
+            most_asked=_ids(settings.get("most_asked"), "most_asked", where),
         )
 
     @classmethod
@@ -173,6 +176,17 @@ def read_settings(config_file: Path) -> dict[str, Any]:
     if isinstance(options, dict):
         out.update(options)
     return out
+
+
+def _ids(value: Any, option: str, where: Callable[..., str]) -> tuple[str, ...]:
+    """An option holding a list of entry ids, checked for its shape (the ids themselves are
+    checked against the entries when they are loaded)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise FaqkbError(f"{where(option)}: {option} must be a list of entry ids, "
+                         f"e.g. {option}: [cipher-shared, remove-passphrase]")
+    return tuple(value)
 
 
 def _tools(value: Any, where: Callable[..., str]) -> dict[str, str]:

@@ -34,8 +34,14 @@ def site(tmp_path_factory: pytest.TempPathFactory, verified_kb: VerifiedKb) -> I
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    # As if served at its site_url: Material's instant navigation follows only the links its
+    # sitemap lists, and takes only the scheme and host name from the page's own URL.
+    sitemap = project / "site" / "sitemap.xml"
+    site_url = re.search(r"<loc>(https?://[^<]*?/)faq/", sitemap.read_text()).group(1)
+    sitemap.write_text(sitemap.read_text().replace(f"<loc>{site_url}", f"<loc>{base}/"))
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield base
     finally:
         server.shutdown()
         server.server_close()
@@ -54,17 +60,18 @@ def dom(url: str) -> str:
 
 
 def test_entry_page_renders_verified_commands(site: str) -> None:
-    page = dom(f"{site}/faq/protocol/")
-    assert "<title>The SSL/TLS protocol - The mod_ssl FAQ, verified</title>" in page
-    assert 'id="cipher-shared"' in page
+    page = dom(f"{site}/faq/cipher-shared/")
+    assert re.search(r'<h1 [^>]*id="cipher-shared"', page)
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    assert "no shared cipher" in title and title.endswith(" - The mod_ssl FAQ, verified")
     assert "no shared cipher" in page
     assert re.search(r"Verified: exit 0 · [^<]*server scenario <code>", page)
 
 
 def test_old_anchor_lands_on_todays_entry(site: str) -> None:
     page = dom(f"{site}/ssl_faq.html#pemder")
-    assert "<title>Certificates - The mod_ssl FAQ, verified</title>" in page
-    assert 'id="pem-to-der"' in page
+    assert re.search(r'<h1 [^>]*id="pem-to-der"', page), page[:3000]
+    assert "<title>Certificates - " not in page  # the question's own page, not its section's
 
 
 # ------------------------------------------------------------------ real clicks and key presses
@@ -131,7 +138,7 @@ def test_the_palette_follows_the_system_and_the_toggle_switches_it(site: str) ->
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_text_reaches_4_5_to_1_in_both_palettes(site: str, dark: bool) -> None:
     with Browser(CHROMIUM, dark=dark) as b:
-        b.open(f"{site}/faq/protocol/")
+        b.open(f"{site}/faq/cipher-shared/")  # a question with every kind of text
         assert _scheme(b)[0] == ("slate" if dark else "default")
         b.js(CONTRAST_JS)
         ratios = {what: b.js(f"faqkbContrast({sel!r}, {pseudo!r})" if pseudo else f"faqkbContrast({sel!r})")
@@ -144,13 +151,13 @@ def test_text_reaches_4_5_to_1_in_both_palettes(site: str, dark: bool) -> None:
 def test_a_code_block_that_scrolls_is_reached_with_tab_and_scrolled_with_the_keys(site: str, phone: bool) -> None:
     size = {"width": 390, "height": 844, "mobile": True} if phone else {}
     with Browser(CHROMIUM, **size) as b:
-        b.open(f"{site}/faq/protocol/")
+        b.open(f"{site}/faq/cipher-shared/")
         # The first block that scrolls sideways, and the permalink of the question it belongs to.
         target = b.js("""(() => {
             const code = [...document.querySelectorAll('.md-content pre > code')].find(c => c.scrollWidth > c.clientWidth);
             if (!code) return null;
             code.setAttribute('data-test-target', '');
-            const heads = [...document.querySelectorAll('.md-content h2')].filter(
+            const heads = [...document.querySelectorAll('.md-content h1')].filter(
                 h => h.compareDocumentPosition(code) & Node.DOCUMENT_POSITION_FOLLOWING);
             const link = heads[heads.length - 1].querySelector('a.headerlink');
             link.focus();
@@ -189,11 +196,128 @@ def test_site_search_finds_an_openssl_error_code(site: str, query: str) -> None:
         b.wait_for("document.activeElement.matches('input[data-md-component=search-query]')")
         b.send("Input.insertText", text=query)
         found = b.wait_for("""(() => {
-            const links = [...document.querySelectorAll('.md-search-result a[href*="#"]')];
-            return links.length ? links.map(a => a.getAttribute('href').replace(/^.*\\//, '')) : null;
+            const links = [...document.querySelectorAll('.md-search-result__list > li > a')];
+            return links.length ? links.map(a => new URL(a.href).pathname) : null;
         })()""")
         # Material lists the words of the query a result lacks under it ("Missing: 0a000126")
-        missing = b.js("(document.querySelector('.md-search-result a[href$=\"#io-ie\"] .md-search-result__terms')"
+        missing = b.js("(document.querySelector('.md-search-result a[href*=\"/faq/io-ie/\"] .md-search-result__terms')"
                        " || {textContent: ''}).textContent")
-    assert found[0].endswith("#io-ie"), found[:5]  # the entry for this error, first
+    assert found[0] == "/faq/io-ie/", found[:5]  # the entry for this error, first
     assert missing == "", missing
+
+
+# ------------------------------------------------------------------ a page per question, old links, search
+def _entries(verified_kb: VerifiedKb) -> list[str]:
+    from faqkb.load.loader import load_kb
+
+    kb = load_kb(verified_kb.path / "docs" / "faq", verified_kb.path / "snippets")
+    return [e.id for s in kb.sections for e in kb.in_section(s.id)]
+
+
+def _path(b: Browser) -> str:
+    return b.js("location.pathname + location.search")
+
+
+def _after_redirect(b: Browser, expression: str) -> None:
+    """Wait for ``expression`` across the page loads a redirect makes (a page being replaced
+    has no context to evaluate in for a moment)."""
+    for _ in range(3):
+        try:
+            b.wait_for(expression)
+            return
+        except BrowserError as exc:
+            if "context" not in str(exc).lower() and "still false" in str(exc):
+                raise
+    b.wait_for(expression)
+
+
+@pytest.mark.parametrize(("old", "lands_on"), [
+    ("faq/protocol/#cipher-shared", "/faq/cipher-shared/"),  # a question's place on its section page
+    ("faq/protocol/#sharedciphers", "/faq/cipher-shared/"),  # an old anchor there
+    ("ssl_faq.html#sharedciphers", "/faq/cipher-shared/"),  # the old single-page FAQ
+    ("ssl_faq.html#pemder", "/faq/pem-to-der/"),
+    ("ssl_faq.html#cipher-shared", "/faq/cipher-shared/"),
+])
+def test_every_old_url_lands_on_the_questions_page(site: str, old: str, lands_on: str) -> None:
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/{old}")
+        _after_redirect(b, f"location.pathname === {lands_on!r} && !!document.querySelector('.md-content h1')")
+        assert b.js("document.querySelector('.md-content h1').id") == lands_on.strip("/").split("/")[-1]
+
+
+def test_an_unknown_old_anchor_lands_on_a_themed_page_listing_every_question(site: str, verified_kb: VerifiedKb) -> None:
+    with Browser(CHROMIUM, width=390, height=844, mobile=True) as b:
+        b.open(f"{site}/ssl_faq.html#no-such-anchor")
+        _after_redirect(b, "location.pathname === '/faq/' && !!document.querySelector('.md-header')")
+        assert _path(b) == "/faq/?anchor=no-such-anchor"
+        notice = b.js("document.getElementById('faqkb-unknown-anchor')")
+        assert notice is not None
+        assert b.js("document.getElementById('faqkb-unknown-anchor').hidden") is False
+        assert b.js("document.getElementById('faqkb-unknown-anchor').textContent").startswith(
+            "#no-such-anchor is not an anchor this FAQ knows.")
+        assert b.js("!!document.querySelector('form.faqkb-search input[name=q]')")
+        assert b.js("!!document.querySelector('input[data-md-component=search-query]')")  # the theme's own
+        listed = b.js("[...document.querySelectorAll('.md-content li a')].map(a => new URL(a.href).pathname)")
+    assert listed == [f"/faq/{e}/" for e in _entries(verified_kb)]
+
+
+def test_instant_navigation_between_two_question_pages(site: str) -> None:
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/faq/cipher-shared/")
+        b.js("window.faqkbSamePage = true")
+        target = b.js("document.querySelector('.faqkb-see-also a').getAttribute('href')")
+        b.click(".faqkb-see-also a")
+        name = target.strip("/").split("/")[-1]
+        b.wait_for(f"location.pathname === '/faq/{name}/' && document.querySelector('.md-content h1')?.id === {name!r}")
+        assert b.js("window.faqkbSamePage") is True  # no full page load: Material swapped the content
+        assert b.js("document.title").startswith(b.js("document.querySelector('.md-content h1').textContent").rstrip("¶"))
+        # faqkb.js ran again for the new page (document$): its scrolling blocks are focusable
+        assert b.js("[...document.querySelectorAll('.md-content pre > code')].filter(c => c.scrollWidth > c.clientWidth)"
+                    ".every(c => c.getAttribute('tabindex') === '0')")
+
+
+#: What a reader types -> the question that answers it (the entries' own error lines, and the
+#: old FAQ's anchors: #sharedciphers is cipher-shared, #remove-passphrase, #verify, ...).
+QUERIES = {
+    "no shared cipher": ("cipher-shared",),
+    "AH02578": ("startup", "remove-passphrase"),
+    "error:0A000126": ("io-ie",),
+    "pass phrase": ("startup", "remove-passphrase", "change-passphrase"),
+    "key values mismatch": ("verify-key",),
+    "SSLCertificateChainFile": ("gid-chain",),
+    "wrong version number": ("hang",),
+    "self signed certificate test": ("cert-dummy",),
+}
+
+
+@pytest.mark.parametrize("query", list(QUERIES))
+def test_the_search_box_puts_the_right_question_first(site: str, query: str) -> None:
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/")
+        b.click("input[data-md-component=search-query]")
+        b.wait_for("document.activeElement.matches('input[data-md-component=search-query]')")
+        b.send("Input.insertText", text=query)
+        first = b.wait_for("""(() => {
+            const a = document.querySelector('.md-search-result__list > li > a');
+            return a ? new URL(a.href).pathname : null;
+        })()""")
+    assert first.strip("/").split("/")[-1] in QUERIES[query], first
+
+
+def test_the_landing_search_opens_the_sites_search_with_the_pasted_line(site: str) -> None:
+    with Browser(CHROMIUM) as b:
+        b.open(f"{site}/")
+        b.click("#faqkb-search-input")
+        b.send("Input.insertText", text="error:0A000126:SSL routines::unexpected eof while reading")
+        b.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", text="\r",
+               windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)  # submits the form
+        b.send("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter",
+               windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)
+        _after_redirect(b, "location.search.startsWith('?q=') || location.search === ''")
+        first = b.wait_for("""(() => {
+            const a = document.querySelector('.md-search-result__list > li > a');
+            return a && document.querySelector('[data-md-toggle=search]').checked ? new URL(a.href).pathname : null;
+        })()""")
+        assert b.js("document.querySelector('input[data-md-component=search-query]').value") == \
+            "error:0A000126:SSL routines::unexpected eof while reading"
+    assert first == "/faq/io-ie/"

@@ -43,7 +43,7 @@ commands:
     assert {r["status"] for r in records(res)} == {"passed"}
     out = project.parent / "out"
     assert faqkb(project, "render", "--out", str(out)).returncode == 0
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "alpha.md").read_text()
     assert "The commands below run with <code>A=entry</code> <code>B=entry</code>" in page
     assert "This one with <code>B=command</code> <code>PATH=$PWD/bin:$PATH</code> <code>LC_ALL=C</code> set:" in page
 
@@ -113,7 +113,7 @@ commands:
 
     out = project.parent / "out"
     assert faqkb(project, "render", "--out", str(out)).returncode == 0
-    assert f"Not verified: {why}." in (out / "faq" / "certificates.md").read_text()
+    assert f"Not verified: {why}." in (out / "faq" / "alpha.md").read_text()
 
 
 def test_a_strict_build_fails_on_a_missing_required_program(tmp_path: Path, faqkb) -> None:
@@ -160,6 +160,6 @@ commands:
 """)})
     out = tmp_path / "out"
     assert faqkb(project, "render", "--out", str(out)).returncode == 0
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "alpha.md").read_text()
     assert "Not verified: a program the commands below require is not installed here." in page
     assert "no Apache httpd was available" not in page

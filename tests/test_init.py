@@ -67,8 +67,10 @@ def test_a_new_kb_passes_lint_verify_strict_build_and_pytest(tmp_path: Path, faq
     assert "3 commands in 1 entry: 3 passed" in verify.stderr
     build = faqkb(kb, "build", "--strict", timeout=300)
     assert build.returncode == 0, build.stderr
-    page = (kb / "site" / "faq" / "basics" / "index.html").read_text()
-    assert re.search(r'<h2[^>]* id="check-a-download"', page)
+    page = (kb / "site" / "faq" / "check-a-download" / "index.html").read_text()
+    assert re.search(r'<h1[^>]* id="check-a-download"', page)
+    home = (kb / "site" / "index.html").read_text()  # the landing block at the starter's marker
+    assert "faqkb:landing" not in home and 'href="faq/check-a-download/"' in home and 'name="q"' in home
     assert "release.txt: OK" in page and "release.txt: FAILED" in page  # the real output
     assert page.count('class="faqkb-mark faqkb-mark-passed"') == 2
     # the tampered download fails on purpose: it reproduces the error, with its exit status

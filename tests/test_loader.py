@@ -173,4 +173,4 @@ def test_links_to_entries_are_checked_and_resolved_across_sections(tmp_path: Pat
     assert [(p.line, p.col) for p in problems] == [(5, 23)] and "#c, which is no entry" in problems[0].message
     (project / "docs" / "faq" / "a.yml").write_text(a.replace(" and [c](#c)", ""))
     pages = render_pages(load_kb(project / "docs" / "faq"))
-    assert "See [b](protocol.md#b)." in pages["faq/certificates.md"]
+    assert "See [b](b.md)." in pages["faq/a.md"]

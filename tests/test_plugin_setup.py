@@ -31,8 +31,8 @@ def test_a_bare_config_gets_the_extensions_and_stylesheet_the_pages_need(tmp_pat
     project = _bare_project(tmp_path)
     res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
-    assert re.search(r'<h2 data-faqkb-entry="alpha" id="alpha">', page)  # attr_list
+    page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
+    assert re.search(r'<h1 data-faqkb-entry="alpha" id="alpha">', page)  # attr_list
     assert "{ #alpha" not in page and "{ .faqkb-tag }" not in page and "??? quote" not in page
     assert '<details class="quote">' in page  # pymdownx.details
     assert '<div class="faqkb-command faqkb-passed">' in page and "<strong>Say hello</strong>" in page  # md_in_html
@@ -52,7 +52,7 @@ def test_the_sites_own_extension_options_and_stylesheet_are_kept(tmp_path: Path,
     (project / "docs" / "assets" / "faqkb.css").write_text(".faqkb-mark { color: hotpink; }\n")
     res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
     assert 'class="headerlink" href="#alpha"' in page  # the site's toc options
     assert 'class="linenos"' in page or "linenodiv" in page  # the site's highlight options
     assert (project / "site" / "assets" / "faqkb.css").read_text() == ".faqkb-mark { color: hotpink; }\n"

@@ -56,7 +56,7 @@ commands:
 """})
     out = tmp_path / "out"
     assert faqkb(project, "render", "--out", str(out)).returncode == 0, "render failed"
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "alpha.md").read_text()
     assert ("```faqkb-console\n$ mkdir demo\n$ cat > demo/notes.txt <<'END'\n> first line\n> END\n"
             "$ wc -l < demo/notes.txt\n1\n```") in page
     # The stock lexer does for a block whose only `> ` line is output.
@@ -85,7 +85,7 @@ commands:
 
 
 def test_the_highlighter_reads_continuations_as_commands(tmp_path: Path, mkdocs) -> None:
-    page = (_site(tmp_path, mkdocs) / "faq" / "certificates" / "index.html").read_text()
+    page = (_site(tmp_path, mkdocs) / "faq" / "alpha" / "index.html").read_text()
     block = re.findall(r"<code>(.*?)</code></pre>", page, re.S)
     prompts = [html.unescape(p) for p in re.findall(r'<span class="gp">([^<]*)</span>', block[0])]
     assert prompts == ["$ ", "> ", "$ ", "> ", "> "]
@@ -102,7 +102,7 @@ def test_copying_a_block_takes_the_commands_only(tmp_path: Path, mkdocs) -> None
     (site / "copytest.html").write_text("""<!doctype html><html><head>
 <link rel="stylesheet" href="assets/faqkb.css"></head><body><div id="page"></div><pre id="out"></pre>
 <script>
-fetch("faq/certificates/").then(r => r.text()).then(text => {
+fetch("faq/alpha/").then(r => r.text()).then(text => {
   const doc = new DOMParser().parseFromString(text, "text/html");
   document.getElementById("page").innerHTML = doc.querySelector("article").innerHTML;
   const got = [];

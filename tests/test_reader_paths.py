@@ -26,7 +26,7 @@ def test_outputs_show_the_readers_directory_and_home(tmp_path: Path, faqkb) -> N
     assert res.returncode == 0, res.stderr
     out = tmp_path / "out"
     assert faqkb(project, "render", "--out", str(out)).returncode == 0
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "alpha.md").read_text()
     assert "/home/user/demo/demo/.git\n" in page
     assert "cat: /home/user/demo/missing.txt: No such file or directory" in page
     assert str(tmp_path) not in page and "faqkb-alpha" not in page and ".home" not in page

@@ -71,6 +71,6 @@ def test_no_artifact_holds_a_private_key(tmp_path: Path, faqkb) -> None:
                                                for v in row)
     for name, res in (("verify --json", verify), ("verify", term), ("try", tried), ("search", found)):
         artifacts[name] = res.stdout + res.stderr
-    assert "[private key redacted]" in artifacts["site/faq/certificates/index.html"]
+    assert "[private key redacted]" in artifacts["site/faq/keys/index.html"]
     leaking = {name: _leaks(text) for name, text in artifacts.items() if _leaks(text)}
     assert not leaking, leaking

@@ -110,7 +110,7 @@ def test_serve_rebuilds_on_snippet_edits_and_keeps_answering_through_content_err
     template = project / "faqkb_templates" / "entry.md.j2"
     template.write_text('{% include "default/entry.md.j2" %}\nFooter one.\n')
     entry = project / "docs" / "faq" / "alpha.yml"
-    page = "/faq/certificates/"
+    page = "/faq/alpha/"
     with serve(project, tmp_path) as server:
         server.wait_for(page, lambda t: "$ bash greet.sh\nhello-one" in t and "Footer one." in t, "first page")
         watching = next(ln for ln in server.output().splitlines() if "Watching paths for changes" in ln)

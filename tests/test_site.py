@@ -34,8 +34,9 @@ def test_plugin_renders_entries_with_anchors_and_real_output(tmp_path: Path, mkd
                                       "beta": MINIMAL.format(id="beta")})
     res = mkdocs(project, "build", "--strict")
     assert res.returncode == 0, res.stderr
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
-    assert re.search(r'<h2[^>]* id="alpha"', page) and re.search(r'<h2[^>]* id="beta"', page)
+    assert re.search(r'<h1[^>]* id="beta"', (project / "site" / "faq" / "beta" / "index.html").read_text())
+    page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
+    assert re.search(r'<h1[^>]* id="alpha"', page)
     page = text_of(page)
     assert "openssl genpkey -algorithm RSA" in page
     assert "BEGIN PRIVATE KEY" in page and "[private key redacted]" in page  # the real, redacted output
@@ -52,7 +53,7 @@ def test_failing_command_warns_and_strict_fails(tmp_path: Path, mkdocs) -> None:
     # worded as `faqkb verify` words it: where, which command, then why
     assert "entry 'alpha', command 2 FAILED: " in lax.stderr
     assert "\n    exit status 3, expected 0" in lax.stderr
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
     assert "Verification FAILED" in page
     strict = mkdocs(project, "build", "--strict")
     assert strict.returncode != 0
@@ -86,8 +87,8 @@ def test_render_writes_complete_docs_tree(tmp_path: Path, faqkb) -> None:
     res = faqkb(project, "render", "--out", str(out))
     assert res.returncode == 0, res.stderr
     assert (out / "index.md").is_file()
-    text = (out / "faq" / "certificates.md").read_text()
-    assert "## What is alpha? { #alpha" in text
+    text = (out / "faq" / "alpha.md").read_text()
+    assert "# What is alpha? { #alpha" in text
     assert not list(out.rglob("*.yml"))
 
 
@@ -102,7 +103,7 @@ commands:
     out = tmp_path / "out"
     res = faqkb(project, "render", "--out", str(out))
     assert res.returncode == 0, res.stderr
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "alpha.md").read_text()
     assert "$ openssl s_client -connect localhost:443 < /dev/null" in page  # the reader's form
     assert "alert handshake failure" in page  # what the client printed
     log = page.split("Meanwhile the server logged:", 1)[1]
@@ -124,5 +125,5 @@ def test_legacy_page_forwards_old_anchors(tmp_path: Path, mkdocs) -> None:
     assert res.returncode == 0, res.stderr
     page = (project / "site" / "old" / "faq.html").read_text()
     table = json.loads(re.search(r"var table = (\{.*?\});", page).group(1))
-    assert table["oldname"] == "../faq/certificates/#alpha" and table["alpha"] == "../faq/certificates/#alpha"
-    assert '<a href="../faq/certificates/#alpha">What is alpha?</a> <small>(#oldname)</small>' in page
+    assert table["oldname"] == "../faq/alpha/" and table["alpha"] == "../faq/alpha/"
+    assert '<a href="../faq/alpha/">What is alpha?</a> <small>(#oldname)</small>' in page

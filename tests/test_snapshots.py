@@ -104,7 +104,7 @@ def test_the_page_shows_the_diff_and_no_snap_file_is_published(tmp_path: Path, f
     res = mkdocs(project, "build")
     assert res.returncode == 0, res.stderr
     assert "-  world" in res.stderr  # the MkDocs warning carries the diff too
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    page = (project / "site" / "faq" / "alpha" / "index.html").read_text()
     assert "Verification FAILED: output differs from its snapshot (alpha.snap:6)" in page
     assert "<br>- &nbsp;world<br>+ &nbsp;there" in page and "<br>&nbsp;stdout:<br>" in page
     assert not list((project / "site").rglob("*.snap"))

@@ -30,7 +30,7 @@ def _kb(tmp_path: Path, templates: dict[str, str], folder: str = "faqkb_template
 def test_a_template_of_the_kb_replaces_the_default_and_a_change_re_renders(tmp_path: Path) -> None:
     project = _kb(tmp_path, {"entry.md.j2": DEFAULT_ENTRY + "Owned by the docs team ({{ e.id }}).\n"})
     assert project.templates_dir == tmp_path / "faqkb_templates"
-    page = build(project).pages["faq/certificates.md"]
+    page = build(project).pages["faq/alpha.md"]
     assert "Owned by the docs team (alpha)." in page
     assert "$ echo hello\nhello" in page  # the rest is the default, real output included
     said: list[str] = []
@@ -38,7 +38,7 @@ def test_a_template_of_the_kb_replaces_the_default_and_a_change_re_renders(tmp_p
     assert any("pages reused" in m for m in said)  # unchanged: the memo holds
     (project.templates_dir / "entry.md.j2").write_text(DEFAULT_ENTRY + "Owned by the ops team.\n")
     said.clear()
-    page = build(project, progress=said.append).pages["faq/certificates.md"]
+    page = build(project, progress=said.append).pages["faq/alpha.md"]
     assert not any("pages reused" in m for m in said)
     assert "Owned by the ops team." in page and "docs team" not in page
 
@@ -48,15 +48,15 @@ def test_an_override_can_wrap_the_default_and_include_its_own_partials(tmp_path:
         "entry.md.j2": '{% include "_banner.j2" %}\n{% include "default/entry.md.j2" %}',
         "_banner.j2": "!!! note \"Reviewed\"\n    {{ e.question }}\n",
     })
-    page = build(project, verify=False).pages["faq/certificates.md"]
+    page = build(project, verify=False).pages["faq/alpha.md"]
     assert '!!! note "Reviewed"\n    What is alpha?\n' in page
-    assert "## What is alpha? { #alpha" in page  # the default entry, after the banner
+    assert "# What is alpha? { #alpha" in page  # the default entry, after the banner
 
 
 def test_without_a_templates_folder_the_defaults_render(tmp_path: Path) -> None:
     project = _kb(tmp_path, {})
     assert project.templates_dir is None
-    assert "## What is alpha? { #alpha" in build(project, verify=False).pages["faq/certificates.md"]
+    assert "# What is alpha? { #alpha" in build(project, verify=False).pages["faq/alpha.md"]
 
 
 def test_templates_dir_option_names_another_folder(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def site(tmp_path: Path, mkdocs) -> Path:
 
 
 def page(site: Path) -> str:
-    return (site / "faq" / "certificates" / "index.html").read_text()
+    return (site / "faq" / "alpha" / "index.html").read_text()
 
 
 def marks(text: str) -> list[tuple[str, str]]:
@@ -95,7 +95,7 @@ def test_long_output_is_folded_keeping_its_first_and_matched_lines(site: Path) -
 def test_a_folded_output_opens_on_click_and_output_lines_wrap(site: Path) -> None:
     # The real page in a frame (its own stylesheets, Material's too), measured from outside.
     (site / "foldtest.html").write_text("""<!doctype html><html><body>
-<iframe id="f" src="faq/certificates/" style="width:600px;height:800px"></iframe><pre id="out"></pre>
+<iframe id="f" src="faq/alpha/" style="width:600px;height:800px"></iframe><pre id="out"></pre>
 <script>
 document.getElementById("f").addEventListener("load", () => {
   const doc = document.getElementById("f").contentDocument, win = doc.defaultView;

@@ -46,7 +46,7 @@ def test_httpd_entry_verifies_and_renders_config(tmp_path: Path, faqkb) -> None:
     out = tmp_path / "out"
     rendered = faqkb(project, "render", "--out", str(out))
     assert rendered.returncode == 0, rendered.stderr
-    page = (out / "faq" / "certificates.md").read_text()
+    page = (out / "faq" / "envvars.md").read_text()
     assert "SSLCertificateFile /etc/ssl/certs/fullchain.crt" in page  # what a reader writes
     assert "SSL_PROTOCOL=TLSv1." in page  # what the CGI really printed
     assert "Run in Apache httpd 2.4" in page
@@ -71,7 +71,7 @@ def test_without_httpd_commands_are_unverified_and_strict_fails(tmp_path: Path, 
     build = mkdocs(project, "build", env=env)
     assert build.returncode == 0
     assert "apache2 not installed" in build.stderr
-    page = (project / "site" / "faq" / "certificates" / "index.html").read_text()
+    page = (project / "site" / "faq" / "envvars" / "index.html").read_text()
     assert "Not verified: apache2 not installed" in page
     assert "Not verified: no Apache httpd was available in this build." in page
     strict = mkdocs(project, "build", "--strict", env=env)

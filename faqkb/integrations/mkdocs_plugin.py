@@ -9,6 +9,7 @@ the server: the problems are printed and shown on every page above the last good
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -25,16 +26,26 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from faqkb.errors import ContentError, FaqkbError
 from faqkb.load.strays import YAML_SUFFIXES, looks_like_entry_file
 from faqkb.model import SNAP_SUFFIX
 from faqkb.pipeline.builder import build
+from faqkb.pipeline.postbuild import add_to_search_index, open_graph, prune_assets
 from faqkb.pipeline.sitebuild import offline_requested, plugin_overrides
 from faqkb.project import Project, read_config
-from faqkb.render.pages import problems_notice, stand_in_pages
+from faqkb.render.pages import (
+    LANDING,
+    LANDING_MARKER,
+    PAGE_DATA,
+    landing_page,
+    problems_notice,
+    site_pages,
+    stand_in_pages,
+    with_landing,
+)
 from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, WORKER_SHIM_URI, script, stylesheet, worker_shim
 
 log = logging.getLogger("mkdocs.plugins.faqkb")
@@ -103,6 +114,8 @@ class FaqkbConfig(Config):
     #: The knowledge base's own *.j2 templates, relative to mkdocs.yml (default: faqkb_templates
     #: when that folder exists); each replaces faqkb's template of the same name.
     templates_dir = c.Optional(c.Type(str))
+    #: Entry ids the landing block lists as the most asked (default: each section's first).
+    most_asked = c.Optional(c.ListOfItems(c.Type(str)))
 
 
 def _base_name(extension: str) -> str:
@@ -145,6 +158,9 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
     problems: tuple[str, ...] = ()
     #: Material's offline plugin, run by this one for `faqkb build --offline`.
     offline: BasePlugin[Any] | None = None
+    #: The landing block of the last build, and what search adds per question page (by URL).
+    landing = ""
+    search_extras: dict[str, dict[str, str]] = {}  # noqa: RUF012 - replaced, never changed
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         """Remember whether this is ``mkdocs serve``, which must not stop on invalid content."""
@@ -214,12 +230,6 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             self.offline.on_config(config)
         config.use_directory_urls = False
 
-    @event_priority(-100)  # after the search plugin has written search_index.json
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Offline builds: Material's offline plugin inlines the search index into a script."""
-        if self.offline is not None:
-            self.offline.on_post_build(config=config)
-
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig,
                  builder: Callable[..., Any]) -> LiveReloadServer:
         """Rebuild when what the pages are made of changes outside docs_dir too: the snippets
@@ -246,11 +256,31 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
         for uri, text in assets:
             if files.get_file_from_path(uri) is None:  # a team's own copy wins
                 files.append(File.generated(config, uri, content=text()))
-        for uri, content in self._pages().items():
+        pages = self._pages()
+        self.landing = pages.get(LANDING, "")
+        data: dict[str, dict[str, str]] = json.loads(pages.get(PAGE_DATA, "{}"))
+        for uri, content in site_pages(pages).items():
             existing = files.get_file_from_path(uri)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, uri, content=content))
+            # A question's page is reached from its section's list, not from the nav: MkDocs
+            # need not list each one as missing from it.
+            inclusion = InclusionLevel.NOT_IN_NAV if uri in data else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+        if files.get_file_from_path("index.md") is None and self.landing:
+            # No home page of the team's own: the landing block is the home page.
+            files.append(File.generated(config, "index.md",
+                                        content=landing_page(config.site_name, self.landing)))
+        self.search_extras = {}
+        for uri, extra in data.items():
+            page = files.get_file_from_path(uri)
+            if page is None:
+                continue
+            self.search_extras[page.url] = extra
+            # "Edit this page" opens the entry's YAML file, not the page made from it.
+            source = self.project.faq_dir / extra.get("source", "")
+            if extra.get("source") and source.is_relative_to(self.project.docs_dir):
+                page.edit_uri = source.relative_to(self.project.docs_dir).as_posix()
         return files
 
     def _pages(self) -> dict[str, str]:
@@ -281,7 +311,29 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
-        """While serving invalid content, put the problems at the top of every page."""
+        """The landing block where the team's home page asks for it; while serving invalid
+        content, the problems at the top of every page."""
+        if page.file.src_uri == "index.md" and LANDING_MARKER in markdown:
+            markdown = with_landing(markdown, self.landing)
         if not self.problems:
             return markdown
         return problems_notice(list(self.problems), last_good=self.last_good is not None) + markdown
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        """Open Graph tags: a shared link shows the page's title and description."""
+        description = str(page.meta.get("description") or config.site_description or "")
+        return open_graph(output, title=page.title or config.site_name, description=description,
+                          url=page.canonical_url, site_name=config.site_name)
+
+    @event_priority(-100)  # after the search plugin has written its index, whatever the order
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Put the questions' aliases and matched error lines into the search index (weighted,
+        not shown), and remove the source maps and unused search languages. Offline builds:
+        then Material's offline plugin inlines that finished index into a script."""
+        site = Path(config.site_dir)
+        add_to_search_index(site, getattr(self, "search_extras", {}))
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        langs = getattr(search, "config", {}).get("lang") or ["en"] if search is not None else ["en"]
+        prune_assets(site, [str(lang) for lang in langs])
+        if self.offline is not None:
+            self.offline.on_post_build(config=config)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from faqkb._util import did_you_mean
+from faqkb.errors import ContentError, Problem
 from faqkb.load.loader import load_kb
 from faqkb.load.strays import stray_entries
+from faqkb.model import KnowledgeBase
 from faqkb.pipeline.memo import PageMemo
-from faqkb.project import Project
-from faqkb.render.pages import RenderOptions, render_pages
+from faqkb.project import Project, option_position
+from faqkb.render.pages import RenderOptions, page_problems, render_pages
 from faqkb.reports.text import warning_lines
 from faqkb.results import EntryResult
 
@@ -23,6 +26,21 @@ class Built:
     results: dict[str, EntryResult] = field(default_factory=dict)
     #: What the user should know that did not fail the build (see ``Report.notes``).
     notes: list[str] = field(default_factory=list)
+
+
+def check_pages(kb: KnowledgeBase, project: Project) -> None:
+    """A ContentError for what would make the site's pages wrong: an entry whose page would
+    take a generated page's place, a ``most_asked`` id that is no entry."""
+    problems = page_problems(kb)
+    unknown = [i for i in project.most_asked if i not in kb.entries]
+    if unknown:
+        line, col = (1, 1) if project.config_file is None else option_position(
+            project.config_file, ("most_asked",))
+        problems += [Problem(str(project.config_file or "mkdocs.yml"), line, col,
+                             f"most_asked names no entry {i!r}; {did_you_mean(i, list(kb.entries))}")
+                     for i in unknown]
+    if problems:
+        raise ContentError(problems)
 
 
 def build(
@@ -60,10 +78,12 @@ def build(
 
         report = verify_kb(kb, project, jobs=jobs, progress=progress)
         results, notes = report.results, report.notes
+    check_pages(kb, project)
     pages = render_pages(kb, results, RenderOptions(prefix=project.faq_prefix,
                                                     legacy_page=project.legacy_page,
                                                     directory_urls=project.directory_urls,
-                                                    templates_dir=project.templates_dir))
+                                                    templates_dir=project.templates_dir,
+                                                    most_asked=project.most_asked))
     failures = strays + warning_lines(kb, results)
     if memo is not None and not failures:
         memo.put(pages)

@@ -26,7 +26,8 @@ def inputs_digest(project: Project, tools: dict[str, str]) -> str:
     own_name = own and (own.relative_to(project.root).as_posix() if own.is_relative_to(project.root)
                         else str(own))
     h = hashlib.sha256(json.dumps([project.faq_prefix, project.legacy_page, project.directory_urls,
-                                   own_name, project.reader_dir, project.reader_home, tools],
+                                   own_name, project.reader_dir, project.reader_home, tools,
+                                   list(project.most_asked)],
                                   sort_keys=True).encode())
     for i, base in enumerate((project.faq_dir, project.snippets_dir, project.templates_dir, _PACKAGE)):
         h.update(f"\0base {i}\0".encode())  # a file moved from one folder to another is a change

@@ -23,10 +23,11 @@ from pathlib import Path
 from faqkb.errors import EXIT_FAILED, ContentError, FaqkbError
 from faqkb.load.loader import load_project
 from faqkb.model import SNAP_SUFFIX
-from faqkb.pipeline.builder import Built, build
+from faqkb.pipeline.builder import Built, build, check_pages
 from faqkb.pipeline.outputs import check_target, new_temp, swap_in
-from faqkb.project import Project, plugin_listed
+from faqkb.project import Project, plugin_listed, read_config
 from faqkb.render.jinja import check_overrides
+from faqkb.render.pages import LANDING, landing_page, site_pages, with_landing
 from faqkb.render.style import SCRIPT_URI, STYLESHEET_URI, script, stylesheet
 
 MKDOCS_TIMEOUT = 3600
@@ -108,7 +109,7 @@ def build_site(
         raise FaqkbError(f"{project.config_file} does not list the faqkb plugin, so MkDocs would "
                          f"build no FAQ; add it under plugins:\n{PLUGIN_HINT}")
     # Cheap with the schema memo; MkDocs would only report the problems as a plugin error.
-    load_project(project, schema_memo=project.cache_dir / "schema-valid.json")
+    check_pages(load_project(project, schema_memo=project.cache_dir / "schema-valid.json"), project)
     problems = check_overrides(project.templates_dir)
     if problems:
         raise ContentError(problems)
@@ -176,10 +177,18 @@ def render_tree(
         # copy of the team's own in docs/ wins).
         pages = {uri: text() for uri, text in ((STYLESHEET_URI, stylesheet), (SCRIPT_URI, script))
                  if not (tmp / uri).exists()}
-        for rel, text in {**pages, **built.pages}.items():
+        for rel, text in {**pages, **site_pages(built.pages)}.items():
             dest = tmp / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, "utf-8")
+        # The landing block, as the plugin places it: at the marker of the team's home page,
+        # or as the home page when there is none.
+        landing, home = built.pages.get(LANDING, ""), tmp / "index.md"
+        if landing and home.is_file():
+            home.write_text(with_landing(home.read_text("utf-8"), landing), "utf-8")
+        elif landing:
+            name = read_config(project.config_file).get("site_name") if project.config_file else None
+            home.write_text(landing_page(str(name or "FAQ"), landing), "utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

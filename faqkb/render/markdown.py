@@ -91,6 +91,7 @@ def _safe_prose(text: str) -> str:
 
 def yaml_str(text: str) -> str:
     """``text`` as a double-quoted YAML scalar (for front matter)."""
+    text = str(text)  # escaped Markup would escape the quotes added here too
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -98,3 +99,56 @@ def fence(*texts: str) -> str:
     """A backtick fence longer than any fence inside ``texts``, so none of them ends it."""
     longest = max((len(m) for t in texts for m in re.findall(r"`{3,}|~{3,}", t)), default=0)
     return "`" * max(3, longest + 1)
+
+
+# Markdown an answer's prose uses, reduced to its words (plain_text): links keep their text,
+# code spans their code, emphasis and raw HTML tags go.
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$\n?", re.DOTALL | re.MULTILINE)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# A code span keeps its code (tags in it are text); outside one, an HTML tag goes.
+_TICKS_OR_TAG = re.compile(r"(`+)(.+?)\1|<[^>\s][^>]*>", re.DOTALL)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<![\w])_(?=\S))(.+?)\1")
+#: A sentence ends at . ! or ? followed by a space and what starts a new one (not "e.g. a").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
+#: The longest description a page gets (search engines show about 160 characters).
+MAX_DESCRIPTION = 300
+#: A first sentence shorter than this is followed by the next one.
+SHORT_SENTENCE = 40
+
+
+def plain_text(md: str) -> str:
+    """The words of Markdown prose on one line: no code blocks, links as their text, code
+    spans as their code, no emphasis marks or HTML tags, whitespace collapsed."""
+    text = _FENCED.sub("\n\n", md)
+    text = _LINK.sub(r"\1", text)
+    text = re.sub(r"^\s{0,3}(?:[-*+]|\d+[.)]|#{1,6}|>)\s+", "", text, flags=re.MULTILINE)
+    code: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:  # emphasis marks inside code are code
+        if m.group(1) is None:
+            return ""
+        code.append(m.group(2).strip())
+        return f"\0{len(code) - 1}\0"
+
+    text = _EMPHASIS.sub(r"\2", _TICKS_OR_TAG.sub(hold, text))
+    text = re.sub("\0(\\d+)\0", lambda m: code[int(m.group(1))], text)
+    return printable(" ".join(text.split()))
+
+
+def first_sentence(md: str, most: int = MAX_DESCRIPTION) -> str:
+    """The first sentence of Markdown prose as plain text (a page's description, a question's
+    one-line summary), at most ``most`` characters."""
+    first_paragraph = next((p for p in re.split(r"\n[ \t]*\n", _FENCED.sub("\n\n", md)) if p.strip()), "")
+    text = plain_text(first_paragraph)
+    # A one-word answer ("Yes.") says little in a list of questions: the next sentence too.
+    sentences = _SENTENCE_END.split(text)
+    sentence = sentences[0]
+    for more in sentences[1:]:
+        if len(sentence) >= SHORT_SENTENCE:
+            break
+        sentence += " " + more
+    if sentence.endswith(":"):  # it introduces a block the summary does not show
+        sentence = sentence[:-1].rstrip() + "…"
+    if len(sentence) > most:
+        sentence = sentence[: most - 1].rsplit(" ", 1)[0] + "…"
+    return sentence

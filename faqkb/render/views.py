@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from faqkb import placeholders
 from faqkb.model import HTTPD_SCENARIO, Command, Entry, KnowledgeBase
 from faqkb.render.links import Urls, link_entries
-from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence
+from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence, first_sentence
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import PS2, with_prompts
@@ -98,12 +99,12 @@ def _count(n: int, noun: str) -> str:
     return "" if n == 0 else f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _matched_lines(cmd: Command, output: str) -> set[int]:
-    """The indexes of the lines of ``output`` that the command's output patterns matched (the
-    evidence a folded block keeps in view)."""
+def _matched_lines(cmd: Command, output: str, patterns: Sequence[str] | None = None) -> set[int]:
+    """The indexes of the lines of ``output`` that the command's output patterns (or
+    ``patterns``) matched: the evidence a folded block keeps in view."""
     ex = cmd.expect
     lines: set[int] = set()
-    for pattern in ex.stdout + ex.stderr + ex.output:
+    for pattern in [*ex.stdout, *ex.stderr, *ex.output] if patterns is None else patterns:
         try:
             found = list(re.finditer(pattern, output, re.MULTILINE))
         except re.error:  # checked when the entry was loaded; nothing to show if not
@@ -142,6 +143,12 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     # (faqkb.integrations.console_lexer) knows every continuation bash prompts for.
     lexer = "console" if _stock_lexer_will_do(block) else "faqkb-console"
     output = _shown_output(cmd, res)
+    server_log = res.server_log if res is not None else ""
+    # What site search indexes of this transcript: the command and the lines its expectations
+    # matched (the error lines a reader pastes), not the whole output.
+    out_lines, log_lines = output.split("\n"), server_log.split("\n")
+    evidence = [shown, *(out_lines[i] for i in sorted(_matched_lines(cmd, output))),
+                *(log_lines[i] for i in sorted(_matched_lines(cmd, server_log, cmd.expect.server_log)))]
     # Long output is folded: the block keeps its first lines and the lines the expectations
     # matched; the whole output is one click away (a <details>), saying how much is hidden.
     full_output, fold_summary = "", ""
@@ -156,7 +163,6 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         block += "\n" + output
     status, mark, mark_title = _mark(cmd, res, er)
     stdin = cmd.stdin.rstrip("\n").replace("\r", "") if cmd.stdin else ""
-    server_log = res.server_log if res is not None else ""
     return {
         "title": cmd.title,
         "env": [f"{name}={value}" for name, value in cmd.env],
@@ -171,6 +177,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "fence": fence(block, stdin, server_log, full_output),
         "full_output": full_output,
         "fold_summary": fold_summary,
+        "evidence": [ln for ln in evidence if ln.strip()],
     }
 
 
@@ -215,9 +222,14 @@ def entry_view(
     """Template data for one entry; ``anchors`` are the old anchors and who carries them."""
     urls = Urls(kb)
     results = {c.index: c for c in er.commands} if er else {}
+    section = kb.section_of(e)
     return {
         "id": e.id,
+        "url": urls.entry(e.id),
+        "section": {"id": section.id, "title": section.title, "url": urls.section(section.id)},
         "question": e.question,
+        # Plain text: the page's meta description and its line in the lists of questions.
+        "description": first_sentence(e.answer),
         "answer": link_entries(kb, e, e.answer.strip()),
         "then_and_now": link_entries(kb, e, (e.then_and_now or "").strip()),
         "aliases": list(e.aliases),
@@ -228,7 +240,8 @@ def entry_view(
             {"url": urls.entry(s), "question": kb.entries[s].question} for s in e.see_also
         ],
         "env": [f"{name}={value}" for name, value in e.env],
-        "commands": [command_view(c, results.get(i), er) for i, c in enumerate(e.commands)],
+        "commands": [{**view, "note": link_entries(kb, e, view["note"])} if view["note"] else view
+                     for view in (command_view(c, results.get(i), er) for i, c in enumerate(e.commands))],
         "httpd": httpd_view(e, er),
         "summary": dict(zip(("status", "text"), entry_mark(e, er), strict=True)),
     }
