@@ -323,12 +323,22 @@ def _wait_gone(pid: int, timeout: float) -> None:
         time.sleep(0.01)
 
 
-def inner_pid(pid: int) -> int | None:
-    """The pid that the program ``wrap`` started as host ``pid`` (nsenter) has inside the
-    namespace: nsenter forks it as its only child; None until it runs (or without one)."""
+def entered_pid(pid: int) -> int | None:
+    """The host pid of the program ``wrap`` started as host ``pid`` (nsenter, which forks it
+    into the namespace as its only child); None until it runs (or when it has none)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        status = Path(f"/proc/{children[0]}/status").read_text() if children else ""
+    except OSError:
+        return None
+    return int(children[0]) if children else None
+
+
+def inner_pid(pid: int) -> int | None:
+    """The pid that the program ``wrap`` started as host ``pid`` (nsenter) has inside the
+    namespace; None until it runs (or without one)."""
+    child = entered_pid(pid)
+    try:
+        status = Path(f"/proc/{child}/status").read_text() if child else ""
     except OSError:
         return None
     for line in status.splitlines():

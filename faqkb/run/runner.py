@@ -178,7 +178,8 @@ class _EntryRun:
             return {}
         self.materialize(spec.fixtures)
         self.copy_snippets(spec.snippets)
-        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine))
+        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine,
+                                                          cancel=self.ctx.cancel))
         self.display.add_paths(_httpd_reader_paths(self.entry) + self.httpd.config.reader_files())
         try:
             values, env_add = self.httpd.prepare()
