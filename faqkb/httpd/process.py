@@ -220,10 +220,19 @@ class HttpdProcess:
     # ----------------------------------------------------------------- stop
     def stop(self) -> None:
         """Stop every httpd of this sandbox (ours, and any a command started); idempotent."""
+        confined = self.confine is not None and self.confine.confined
         if self._proc is not None:
-            confined = self.confine is not None and self.confine.confined
-            _stop_child(self._proc, entered_pid(self._proc.pid) if confined else self._proc.pid)
+            if confined:
+                _stop_child(self._proc, entered_pid(self._proc.pid), signal.SIGKILL)
+            else:
+                _stop_child(self._proc, self._proc.pid, signal.SIGTERM)
             self._proc = None
+        if confined:
+            # Any httpd a command started is in the entry's namespace, which ends right after
+            # (the sandbox closes next, or with faqkb): no need to look for it in all of /proc,
+            # which costs a read of every process's command line on a busy machine.
+            _LIVE.discard(self)
+            return
         # httpd started by a command (``apachectl start``) daemonized into a session of its
         # own: find it by the pid file and by our unique -f path (workers carry it too).
         for _ in range(3):
@@ -266,21 +275,22 @@ def _listening() -> set[int]:
     return ports
 
 
-def _stop_child(proc: subprocess.Popen[bytes], httpd: int | None) -> None:
-    """SIGTERM our foreground httpd (``httpd``: its host pid), then SIGKILL its whole process
-    group, then reap it.
+def _stop_child(proc: subprocess.Popen[bytes], httpd: int | None, sig: int) -> None:
+    """Signal our foreground httpd (``httpd``: its host pid) with ``sig``, then SIGKILL its
+    whole process group, then reap it.
 
-    Sandboxed, our child is nsenter and httpd its child: httpd gets the SIGTERM, and nsenter
+    Sandboxed, our child is nsenter and httpd its child: httpd gets the signal, and nsenter
     reaps it and exits by itself (signalled first, nsenter would leave httpd to the machine's
-    init to reap, and the namespace could not end until it did). The group is killed before
-    the parent is reaped: its unreaped pid keeps the group id from being reused, so the
-    SIGKILL cannot reach anyone else's processes.
+    init to reap, and the namespace could not end until it did). There ``sig`` is SIGKILL: the
+    entry is over, its logs are read, and the namespace ends next anyway; a graceful stop would
+    only add its wait. The group is killed before the parent is reaped: its unreaped pid keeps
+    the group id from being reused, so the SIGKILL cannot reach anyone else's processes.
     """
     if proc.returncode is not None:
         return  # already reaped: its pid may be someone else's now; stop() scans for leftovers
     if httpd is not None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(httpd, signal.SIGTERM)
+            os.kill(httpd, sig)
     wait_exit(proc.pid, _STOP_GRACE)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # workers, the cgid daemon, piped loggers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -225,6 +226,9 @@ class _EntryRun:
                 return CommandResult(index=index, status=UNVERIFIED, reason=self.httpd_error)
             why = f"httpd did not start: {self.httpd_error}"
             return CommandResult(index=index, status=FAILED, reason=why, failures=[why])
+        if cmd.requires_root and os.geteuid() != 0:  # neither proven nor disproven here
+            return CommandResult(index=index, status=UNVERIFIED,
+                                 reason=f"requires root; faqkb runs as uid {os.geteuid()} here")
         env = shell.with_env(self.env, self.box, self.entry.env, cmd.env)
         missing = [p for p in self.entry.requires_of(cmd) if shutil.which(p, path=env["PATH"]) is None]
         if missing:  # not here: neither proven nor disproven (fatal under --strict)
