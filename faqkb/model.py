@@ -83,6 +83,9 @@ class Command:
     env: tuple[tuple[str, str], ...] = ()
     #: Programs that must be on the sandbox PATH, or the command is not run (unverified).
     requires: tuple[str, ...] = ()
+    #: It shows what only root sees (httpd dropping its workers to another user): run by a
+    #: normal user, it is not run (unverified).
+    requires_root: bool = False
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], line: int = 0) -> Command:
@@ -102,6 +105,7 @@ class Command:
             line=line,
             env=tuple(d.get("env", {}).items()),
             requires=tuple(d.get("requires", ())),
+            requires_root=bool(d.get("requires_root", False)),
         )
 
 

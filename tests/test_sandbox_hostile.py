@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from faqkb.proc.pidlimit import PIDS_LIMIT, pids_parent, pids_problem
 from faqkb.proc.sandbox import sandbox_problem
 from tests.kbutil import MINIMAL, faqkb_argv, make_project, processes_matching, tool_env
 
@@ -75,7 +76,12 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
     "environ": ("env; for f in /proc/$PPID/environ /proc/[0-9]*/environ; do tr '\\0' '\\n' < $f; done "
                 "2>/dev/null; true", 10, f"    expect: {{output_not: [{CANARY}]}}\n"),
     "stop-parent": ("kill -STOP $PPID; echo still-running", 3, ""),
+    # Every process it starts carries the mark (a fork keeps the command line).
+    "sleeploop": (f"while true; do (exec -a {MARK}-sleeploop sleep 100) & done", 10, ""),
 }
+#: A real fork bomb runs only where a limit contains it (a pids cgroup, or RLIMIT_NPROC for a
+#: normal user); as root without a cgroup nothing would stop it before its timeout.
+BOMBS_CONTAINED = pids_problem() is None or os.geteuid() != 0
 
 
 def _entry(eid: str, run: str, timeout: int, extra: str) -> str:
@@ -178,6 +184,33 @@ def test_a_hang_times_out_and_nothing_survives(hostile: Run, eid: str, name: str
 def test_escaped_children_are_killed_with_the_entry(hostile: Run, eid: str, name: str) -> None:
     assert _status(hostile, eid)["status"] == "passed"
     _nothing_left(name)
+
+
+@pytest.mark.skipif(not BOMBS_CONTAINED, reason="root without a pids cgroup: no process limit")
+def test_a_fork_bomb_is_contained_and_nothing_survives(tmp_path: Path, faqkb) -> None:
+    # Its own run: at the limit a fork bomb still churns the CPU until its timeout, which
+    # would slow the other hostile entries' own timing down.
+    bomb = _entry("forkbomb", f"exec -a {MARK}-bomb bash -c ':(){{ :|:& }};:; sleep 300'", 6, "")
+    quick = _entry("bystander", "echo still-here", 30, "    expect: {stdout: [still-here]}\n")
+    project = make_project(tmp_path / "kb", {"forkbomb": bomb, "bystander": quick})
+    res = faqkb(project, "verify", "--json", "--no-cache", timeout=120)
+    records = {r["entry"]: r for r in json.loads(res.stdout)["commands"]}
+    rec = records["forkbomb"]
+    assert rec["status"] == "failed" and rec["seconds"] < 6 + 5, res.stderr
+    if pids_problem() is None:  # the cgroup counts what it refused
+        assert f"reached the sandbox's limit of {PIDS_LIMIT} processes and threads" in rec["failures"][0]
+    else:
+        assert "fork" in "\n".join(rec["failures"]) and any("timed out" in f for f in rec["failures"])
+    assert records["bystander"]["status"] == "passed"  # faqkb itself went on working
+    _nothing_left("bomb")
+    parent = pids_parent()
+    assert parent is None or list(parent.glob("faqkb-*-faqkb-forkbomb-*")) == []  # cgroup removed
+
+
+def test_starting_background_jobs_forever_ends_at_the_timeout(hostile: Run) -> None:
+    rec = _status(hostile, "sleeploop")
+    assert rec["status"] == "failed" and any("timed out" in f for f in rec["failures"])
+    _nothing_left("sleeploop")
 
 
 def test_gigabytes_of_output_are_capped(hostile: Run) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from faqkb.proc import sandbox, spawn
+from faqkb.proc.pidlimit import PIDS_LIMIT
 
 NOBODY = 65534
 PROBE = r"""
@@ -28,6 +29,7 @@ mount -o remount,rw / 2>/dev/null && echo "remount=done" || echo "remount=refuse
 setsid -f sleep 300 >/dev/null 2>&1
 echo inside >"$PWD/inside" && echo "box=written"
 ulimit -v
+awk '/^Max processes/ {print "nproc=" $3}' /proc/self/limits
 """
 
 
@@ -97,4 +99,59 @@ def test_a_normal_user_is_sandboxed_like_root() -> None:
     assert "remount=refused" in lines  # no capability survives into the command
     assert "box=written" in lines
     assert str(sandbox.MEMORY_LIMIT // 1024) in lines  # prlimit applied
+    assert f"nproc={PIDS_LIMIT}" in lines, report  # no pids cgroup for this user: RLIMIT_NPROC
     assert report["left"] == [], "the setsid child outlived the sandbox"
+
+
+def _verify_as_nobody(project: Path, write_fd: int) -> None:
+    """In the forked child: verify ``project`` as ``nobody``; report each command's status.
+
+    The KB is loaded before the fork (the interpreter's own modules may be unreadable for
+    ``nobody``); only the run happens as ``nobody``.
+    """
+    from faqkb.load.loader import load_project
+    from faqkb.project import Project
+    from faqkb.verify.verifier import verify_kb
+
+    proj = Project.discover(project)
+    kb = load_project(proj)
+    pid = os.fork()
+    if pid:
+        return
+    report: dict[str, Any] = {}  # pragma: no cover - the child reports through the pipe
+    try:
+        if os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+        result = verify_kb(kb, proj, use_cache=False, jobs=1)
+        report["commands"] = [(c.status, c.reason) for c in result.results["rootonly"].commands]
+    except BaseException as exc:  # reported to the parent, which fails with it
+        report["error"] = repr(exc)
+    finally:
+        os.write(write_fd, json.dumps(report).encode())
+        os._exit(0)
+
+
+def test_a_command_that_requires_root_is_not_run_by_a_normal_user() -> None:
+    from tests.kbutil import MINIMAL, make_project
+
+    project = _shared_dir("faqkb-userkb-")
+    make_project(project, {"rootonly": MINIMAL.format(id="rootonly") + (
+        "commands:\n  - run: id -u\n    requires_root: true\n    expect: {stdout: ['^0$']}\n"
+        "  - run: id -u\n")})
+    for path in project.rglob("*"):
+        os.chown(path, NOBODY, NOBODY) if os.geteuid() == 0 else None
+    read_fd, write_fd = os.pipe()
+    try:
+        _verify_as_nobody(project, write_fd)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as pipe:
+            report = json.loads(pipe.read() or b"{}")
+        os.wait()
+    finally:
+        shutil.rmtree(project, ignore_errors=True)
+    assert "error" not in report, report
+    uid = NOBODY if os.geteuid() == 0 else os.geteuid()
+    assert report["commands"] == [["unverified", f"requires root; faqkb runs as uid {uid} here"],
+                                  ["passed", ""]], report

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +26,8 @@ from faqkb._util import SYSTEM_PATH, once, tail
 from faqkb.httpd.config import APACHE2, MODULES_DIR, HttpdConfig, HttpdError
 from faqkb.model import Httpd
 from faqkb.proc import spawn
-from faqkb.proc.liveness import alive, signal_all
-from faqkb.proc.sandbox import Sandbox, inner_pid
+from faqkb.proc.liveness import alive, signal_all, wait_exit
+from faqkb.proc.sandbox import Sandbox, entered_pid, inner_pid
 
 _POLL = 0.02
 _ERROR_LINES = 25  # lines of httpd's own output an error carries
@@ -72,8 +73,10 @@ class HttpdProcess:
     the sandbox layout and the port rewriting are described in :mod:`faqkb.httpd.config`)."""
 
     def __init__(self, spec: Httpd, sandbox: Path, *, timeout: float = 30.0,
-                 confine: Sandbox | None = None) -> None:
+                 confine: Sandbox | None = None, cancel: threading.Event | None = None) -> None:
         self.config = HttpdConfig(spec, sandbox)
+        #: Set on Ctrl-C: a start still waiting for httpd gives up at once.
+        self.cancel = cancel
         #: The entry's namespaces httpd (and its config test) runs in, like the commands.
         self.confine = confine
         self.spec = spec
@@ -158,6 +161,9 @@ class HttpdProcess:
                                             if not re.search(r":(info|debug|trace\d)\]", ln)))
             if self._ready(ports):
                 return
+            if self.cancel is not None and self.cancel.is_set():
+                self.stop()
+                raise HttpdError("interrupted while httpd was starting")
             if time.monotonic() > deadline:
                 last = tail(self.log_since(mark) + "\n" + startup.read_text(errors="replace"),
                             _ERROR_LINES)
@@ -214,9 +220,19 @@ class HttpdProcess:
     # ----------------------------------------------------------------- stop
     def stop(self) -> None:
         """Stop every httpd of this sandbox (ours, and any a command started); idempotent."""
+        confined = self.confine is not None and self.confine.confined
         if self._proc is not None:
-            _stop_child(self._proc)
+            if confined:
+                _stop_child(self._proc, entered_pid(self._proc.pid), signal.SIGKILL)
+            else:
+                _stop_child(self._proc, self._proc.pid, signal.SIGTERM)
             self._proc = None
+        if confined:
+            # Any httpd a command started is in the entry's namespace, which ends right after
+            # (the sandbox closes next, or with faqkb): no need to look for it in all of /proc,
+            # which costs a read of every process's command line on a busy machine.
+            _LIVE.discard(self)
+            return
         # httpd started by a command (``apachectl start``) daemonized into a session of its
         # own: find it by the pid file and by our unique -f path (workers carry it too).
         for _ in range(3):
@@ -259,19 +275,23 @@ def _listening() -> set[int]:
     return ports
 
 
-def _stop_child(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM our foreground httpd, then SIGKILL its whole process group, then reap it.
+def _stop_child(proc: subprocess.Popen[bytes], httpd: int | None, sig: int) -> None:
+    """Signal our foreground httpd (``httpd``: its host pid) with ``sig``, then SIGKILL its
+    whole process group, then reap it.
 
-    The group is killed before the parent is reaped: its unreaped pid keeps the group id
-    from being reused, so the SIGKILL cannot reach anyone else's processes.
+    Sandboxed, our child is nsenter and httpd its child: httpd gets the signal, and nsenter
+    reaps it and exits by itself (signalled first, nsenter would leave httpd to the machine's
+    init to reap, and the namespace could not end until it did). There ``sig`` is SIGKILL: the
+    entry is over, its logs are read, and the namespace ends next anyway; a graceful stop would
+    only add its wait. The group is killed before the parent is reaped: its unreaped pid keeps
+    the group id from being reused, so the SIGKILL cannot reach anyone else's processes.
     """
     if proc.returncode is not None:
         return  # already reaped: its pid may be someone else's now; stop() scans for leftovers
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + _STOP_GRACE
-    while alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(_POLL)
+    if httpd is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(httpd, sig)
+    wait_exit(proc.pid, _STOP_GRACE)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # workers, the cgid daemon, piped loggers
     with contextlib.suppress(subprocess.TimeoutExpired):

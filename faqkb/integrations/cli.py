@@ -620,6 +620,10 @@ def run() -> None:
 
     # A CI runner's cancel (SIGTERM) cleans up exactly like Ctrl-C.
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    # Started with SIGINT ignored (``faqkb build &`` from a script, a CI step in the
+    # background), Python would keep ignoring it: ``kill -INT`` and Ctrl-C would then leave
+    # verification running to its end. Asked to stop, faqkb stops and cleans up.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         code = main(standalone_mode=False, prog_name="faqkb")
     except (KeyboardInterrupt, click.exceptions.Abort):

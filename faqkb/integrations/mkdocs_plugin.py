@@ -172,6 +172,8 @@ class FaqkbPlugin(BasePlugin[FaqkbConfig]):
             # SIGTERM (a CI cancel, `faqkb build` interrupted, faqkb itself killed) stops a
             # running verification as Ctrl-C does: commands killed, httpds stopped, sandboxes gone.
             signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+            # Ctrl-C too, even when started with SIGINT ignored (``mkdocs build &``).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         if offline_requested(dict(os.environ)):
             self._go_offline(config)  # first: it switches to .html URLs, which faqkb's links follow
         config_file = Path(config.config_file_path)

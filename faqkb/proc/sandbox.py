@@ -5,8 +5,9 @@ a read-only view of the whole filesystem, a fresh ``/proc`` and ``/dev``, throwa
 ``/tmp``, ``/var/tmp`` and ``/dev/shm``, and one writable bind: the entry's sandbox directory (at
 the same path, so outputs read exactly as before). Inside, a tiny holder process (``cat`` on a
 pipe faqkb keeps open) keeps the namespace alive between commands. Each command, faqkb's own
-httpd and its config test are then started with :meth:`Sandbox.wrap`: ``nsenter`` into that PID
-and mount namespace, then ``prlimit`` (address space, CPU time, file size), then the program.
+httpd and its config test are then started with :meth:`Sandbox.wrap`: into the entry's pids
+cgroup (:mod:`faqkb.proc.pidlimit`), ``nsenter`` into that PID and mount namespace, then
+``prlimit`` (address space, CPU time, file size), then the program.
 
 Why one namespace per entry and not per command: an entry's command may start httpd itself
 (``apachectl start``) for a later command to talk to; a namespace per command would kill it.
@@ -48,6 +49,7 @@ from types import TracebackType
 from faqkb._util import SYSTEM_PATH, once
 from faqkb.proc import spawn
 from faqkb.proc.liveness import alive
+from faqkb.proc.pidlimit import PIDS_LIMIT, PidsCgroup
 
 #: Address-space limit of every sandboxed process: enough for openssl, curl, python and httpd
 #: (whose threads reserve stacks), small enough that a runaway allocation fails at once.
@@ -149,6 +151,7 @@ class Sandbox:
         self._hold: int | None = None
         self._info: int | None = None  # bwrap's info pipe, until the namespace is ready
         self._target = 0
+        self._pids: PidsCgroup | None = None  # the cap on its processes (see faqkb.proc.pidlimit)
         #: Why programs run unconfined ("" when sandboxed).
         self.problem = ""
 
@@ -208,6 +211,8 @@ class Sandbox:
             os.close(hold_r)
         self._hold = hold_w
         self._info = info_r
+        if not self._probe:
+            self._pids = PidsCgroup.create(self.box.name)
 
     def _ensure_ready(self) -> None:
         """Wait (once) until the namespace is set up; raises SandboxError if it failed."""
@@ -274,7 +279,17 @@ class Sandbox:
         if os.geteuid() != 0:  # bwrap made a user namespace: enter it first (see the module doc)
             enter[2:2] = ["--user", "--preserve-credentials"]
         limits = ["prlimit", f"--as={MEMORY_LIMIT}", f"--cpu={CPU_LIMIT}", f"--fsize={FILE_LIMIT}"]
+        if self._pids is not None:  # the cgroup caps the whole sandbox, for any uid
+            return [*self._pids.enter_argv(), *enter, "--", *limits, "--", *argv]
+        if os.geteuid() != 0:
+            # No cgroup: RLIMIT_NPROC, which counts this uid's processes in the sandbox's own
+            # user namespace (kernel 5.14 and later). Root ignores it: root has no cap then.
+            limits.append(f"--nproc={PIDS_LIMIT}")
         return [*enter, "--", *limits, "--", *argv]
+
+    def limit_hits(self) -> int:
+        """How many forks the sandbox's process limit has refused so far (0 without a cgroup)."""
+        return self._pids.hits() if self._pids is not None else 0
 
     def close(self) -> None:
         """End the namespace: every process still in it is killed by the kernel; idempotent."""
@@ -304,6 +319,9 @@ class Sandbox:
         # kernel finishes that asynchronously: wait until the init itself is gone.
         if self._target:
             _wait_gone(self._target, _START_TIMEOUT)
+        if self._pids is not None:
+            self._pids.remove()
+            self._pids = None
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
@@ -323,12 +341,22 @@ def _wait_gone(pid: int, timeout: float) -> None:
         time.sleep(0.01)
 
 
-def inner_pid(pid: int) -> int | None:
-    """The pid that the program ``wrap`` started as host ``pid`` (nsenter) has inside the
-    namespace: nsenter forks it as its only child; None until it runs (or without one)."""
+def entered_pid(pid: int) -> int | None:
+    """The host pid of the program ``wrap`` started as host ``pid`` (nsenter, which forks it
+    into the namespace as its only child); None until it runs (or when it has none)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        status = Path(f"/proc/{children[0]}/status").read_text() if children else ""
+    except OSError:
+        return None
+    return int(children[0]) if children else None
+
+
+def inner_pid(pid: int) -> int | None:
+    """The pid that the program ``wrap`` started as host ``pid`` (nsenter) has inside the
+    namespace; None until it runs (or without one)."""
+    child = entered_pid(pid)
+    try:
+        status = Path(f"/proc/{child}/status").read_text() if child else ""
     except OSError:
         return None
     for line in status.splitlines():

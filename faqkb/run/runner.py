@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -21,11 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from faqkb import placeholders
-from faqkb._util import tail
+from faqkb._util import plural, tail
 from faqkb.httpd.config import READER_PATHS, HttpdError
 from faqkb.httpd.process import HttpdProcess
 from faqkb.model import HTTPD_SCENARIO, Command, Entry
 from faqkb.proc import spawn
+from faqkb.proc.pidlimit import PIDS_LIMIT
 from faqkb.proc.sandbox import Sandbox
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run import expectations, shell
@@ -178,7 +180,8 @@ class _EntryRun:
             return {}
         self.materialize(spec.fixtures)
         self.copy_snippets(spec.snippets)
-        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine))
+        self.httpd = self.stack.enter_context(HttpdProcess(spec, self.box, confine=self.confine,
+                                                          cancel=self.ctx.cancel))
         self.display.add_paths(_httpd_reader_paths(self.entry) + self.httpd.config.reader_files())
         try:
             values, env_add = self.httpd.prepare()
@@ -223,6 +226,9 @@ class _EntryRun:
                 return CommandResult(index=index, status=UNVERIFIED, reason=self.httpd_error)
             why = f"httpd did not start: {self.httpd_error}"
             return CommandResult(index=index, status=FAILED, reason=why, failures=[why])
+        if cmd.requires_root and os.geteuid() != 0:  # neither proven nor disproven here
+            return CommandResult(index=index, status=UNVERIFIED,
+                                 reason=f"requires root; faqkb runs as uid {os.geteuid()} here")
         env = shell.with_env(self.env, self.box, self.entry.env, cmd.env)
         missing = [p for p in self.entry.requires_of(cmd) if shutil.which(p, path=env["PATH"]) is None]
         if missing:  # not here: neither proven nor disproven (fatal under --strict)
@@ -237,8 +243,10 @@ class _EntryRun:
         values = dict(server.values) if server else {}
         values.setdefault("cafile", str(self.box / "ca.crt"))
         mark = server.log_mark() if server else 0
+        refused = self.confine.limit_hits()
         proc = shell.run(placeholders.for_run(cmd.run, values), self.box, env, stdin=cmd.stdin,
                          timeout=cmd.timeout, cancel=self.ctx.cancel, sandbox=self.confine)
+        refused = self.confine.limit_hits() - refused
         log = self._settled_log(cmd, server, mark) if server else None
         # Expectations see what the page shows (reader's ports and paths), as authors write them.
         show = self.display
@@ -246,6 +254,10 @@ class _EntryRun:
                                     show(proc.combined), proc.seconds, proc.timed_out)
         shown_log = show(log) if log is not None else None
         failures = expectations.check(cmd.expect, shown, self.box, shown_log, timeout=cmd.timeout)
+        if refused:  # a fork bomb, or a loop starting background jobs: say so first
+            failures.insert(0, f"the command reached the sandbox's limit of {PIDS_LIMIT} processes "
+                               f"and threads ({plural(refused, 'fork')} refused); every process of "
+                               "an entry counts, daemons included")
         if failures:
             shown_tail = tail(redact(shown.combined))  # before the tail cuts a key's BEGIN line off
             if shown_tail:

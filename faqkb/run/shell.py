@@ -173,7 +173,10 @@ def run(
     finally:
         sel.close()
         # Whatever the command left running (background jobs, a hung child) goes with it.
-        kill_group(proc.pid)
+        # Sandboxed and still running (a timeout, Ctrl-C), our child is nsenter: kill it last
+        # (see kill_group), or the namespace waits for the machine's init to reap its child.
+        kill_group(proc.pid, leader_last=sandbox is not None and sandbox.confined
+                   and proc.poll() is None)
         for f in (proc.stdin, proc.stdout, proc.stderr):
             with contextlib.suppress(OSError):
                 f.close()

@@ -176,27 +176,37 @@ def _unset(*_: object) -> NoReturn:
 def _run_all(todo: list[tuple[Entry, str]], ctx: RunContext, workers: int,
              progress: Callable[[str], None] | None) -> Iterator[EntryResult]:
     """Run ``todo`` on ``workers`` threads, yielding each entry's result as it finishes."""
-    with SharedServers() as shared, ThreadPoolExecutor(max_workers=workers,
-                                                       thread_name_prefix="faqkb-teardown") as reaper:
-        # Leaving this block waits for every teardown, so nothing outlives verify_kb.
-        ctx.get_pki = lambda: shared.pki
-        ctx.lease = shared.lease
-        ctx.defer = lambda fn: _submit(reaper, fn)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faqkb-verify") as pool:
-            futures = {pool.submit(run_entry, e, ctx, key): e for e, key in todo}
-            try:
-                for done, fut in enumerate(as_completed(futures), 1):
-                    er = fut.result()
-                    yield er
-                    if progress:
-                        progress(_progress_line(done, len(todo), futures[fut], er))
-            except BaseException:
-                # Ctrl-C: stop queued entries, kill running commands; the `with` blocks then
-                # wait for each entry to tear down its httpd, listeners and sandbox.
-                ctx.cancel.set()
-                for f in futures:
-                    f.cancel()
-                raise
+    stopping: float | None = None
+    try:
+        with SharedServers() as shared, ThreadPoolExecutor(max_workers=workers,
+                                                           thread_name_prefix="faqkb-teardown") as reaper:
+            # Leaving this block waits for every teardown, so nothing outlives verify_kb.
+            ctx.get_pki = lambda: shared.pki
+            ctx.lease = shared.lease
+            ctx.defer = lambda fn: _submit(reaper, fn)
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faqkb-verify") as pool:
+                futures = {pool.submit(run_entry, e, ctx, key): e for e, key in todo}
+                try:
+                    for done, fut in enumerate(as_completed(futures), 1):
+                        er = fut.result()
+                        yield er
+                        if progress:
+                            progress(_progress_line(done, len(todo), futures[fut], er))
+                except BaseException:
+                    # Ctrl-C: stop queued entries and kill every running command at once (each
+                    # worker sees the event); the `with` blocks then wait for each entry to tear
+                    # down its httpd, listeners and sandbox, side by side on the reaper threads.
+                    ctx.cancel.set()
+                    stopping = time.monotonic()
+                    running = [futures[f].id for f in futures if not f.cancel() and not f.done()]
+                    if progress and running:
+                        progress(f"faqkb: stopping {plural(len(running), 'running entry', 'running entries')}"
+                                 f" ({', '.join(running)}): their commands, servers and sandboxes")
+                    raise
+    finally:
+        if stopping is not None and progress:
+            progress(f"faqkb: stopped everything verification started "
+                     f"({time.monotonic() - stopping:.1f} s)")
 
 
 def _submit(pool: ThreadPoolExecutor, fn: Callable[[], None]) -> None:
