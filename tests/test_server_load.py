@@ -8,7 +8,7 @@ test tells them to stop, so nothing depends on how fast this machine is: the tes
 (bounded, generously) until the clients that must be served are done and every slot is held,
 then sends a fresh client. Asserted per round: every good client got its 200 and plain HTTP
 its 400; the fresh client was served while the attack still held the slots, because the
-server cut a slow client for it (its log says so, before the fresh client's handshake), and
+server cut an attacker for it (its log says so, before the fresh client's handshake), and
 the attacker took the slots back; then, the attack stopped, the server's threads and
 descriptors are back to their baseline. Across rounds: the memory the server's code holds
 does not grow (tracemalloc, with a tolerance). Last: stopping the server in the middle of an
@@ -24,10 +24,10 @@ The server runs in the test process (so its threads, descriptors and allocations
 counted), the 500 clients in a child process running this module (``python -m
 tests.test_server_load PORT CAFILE``; a line on its stdin, or its end, stops the attack):
 sharing one interpreter with 128 server threads and tracemalloc, their event loop was starved
-for seconds, and a client that has not sent its ClientHello after 2 s looks like the
-half-open attacker it is cut as. For the same reason the clients that must be served (good,
-plain, garbage) are blocking threads, like separate programs such as curl, which write right
-after connecting; the attackers share one event loop.
+for seconds, and a client that has not sent its ClientHello after ``evict_after`` (1 s) looks
+like the half-open attacker it is cut as. For the same reason the clients that must be served
+(good, plain, garbage) are blocking threads, like separate programs such as curl, which write
+right after connecting; the attackers share one event loop.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def test_hostile_mixed_load(pki, cafile):
             seen: list[str] = []
             try:
                 child.expect("go")
-                child.expect("done")  # the finite clients ended: only attackers hold slots now
+                child.expect("done")  # the finite clients ended: only attackers ask for slots now
                 _wait_until("the attack never filled the slots", full)
                 lst.on_log = seen.append  # every line from here (the ring may drop them)
                 me = _probe(lst.port, ctx)
@@ -401,7 +401,7 @@ def test_hostile_mixed_load(pki, cafile):
             _wait_until("the attack never filled the slots", full)
             t0 = time.monotonic()
             srv.stop()
-            _wait_until(f"threads left after stop(): {_server_threads()[:5]}", lambda: not _server_threads())
+            _wait_until("a server thread outlived stop()", lambda: not _server_threads())
             print(f"stop() in the middle of an attack: no thread left after {time.monotonic() - t0:.2f} s")
             assert child.attacking()  # the attack went on all along: the stop cut it
             child.stop()
