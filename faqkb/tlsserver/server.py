@@ -254,10 +254,12 @@ class Listener:
                     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 t = threading.Thread(target=self._serve_one, args=(conn, addr), daemon=True,
                                      name=f"faqkb-tls-{self.scenario}-{addr[1]}")
+                # Started under the lock: close() joins every thread in _threads, and joining
+                # one not yet started raises (seen when stop() came in the middle of an attack).
                 with self._cond:
                     self._threads.add(t)
                     self._conns[id(t)] = _Conn(self, conn, f"{addr[0]}:{addr[1]}")
-                t.start()
+                    t.start()
         finally:
             sel.close()
 
