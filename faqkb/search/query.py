@@ -9,16 +9,19 @@ or a verification result changed since.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from faqkb.search import codes
 from faqkb.search.schema import STRONG_COLUMNS, WEIGHTS
 
 _CANDIDATES = 40  # bm25's best, re-ranked by coverage
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+_AH = re.compile(r"\bAH\d{5}\b", re.IGNORECASE)
 # Words that say nothing about which entry is meant; the question words carry no signal.
 STOPWORDS = frozenset("""
 a an and are as at be but by can could do does doing for from get gets getting got has have
@@ -36,6 +39,12 @@ class Hit:
     section: str
     score: float
     snippet: str
+    #: The original FAQ's anchors the entry answers (its ``legacy`` refs).
+    refs: tuple[str, ...] = ()
+    #: The entry's page on the published site; None when the site's ``site_url`` is unknown.
+    url: str | None = None
+    #: The entry's answer (Markdown), for the terminal's first lines.
+    answer: str = ""
 
 
 def terms(query: str) -> list[str]:
@@ -62,7 +71,8 @@ CANDIDATES_SQL = (
 )
 MATCHING_SQL = "SELECT rowid FROM entries WHERE entries MATCH ?"
 TOTAL_SQL = "SELECT count(*) FROM meta"
-META_SQL = "SELECT entry, question, section FROM meta WHERE rid = ?"
+META_SQL = "SELECT entry, question, section, refs, url, answer FROM meta WHERE rid = ?"
+WORDS_SQL = "SELECT text FROM words WHERE word = ?"
 SNIPPET_SQL = ("SELECT snippet(entries, -1, '[', ']', '…', 12) FROM entries "
                "WHERE entries MATCH ? AND rowid = ?")
 
@@ -82,6 +92,20 @@ def idf(total: int, matching: int) -> float:
     return math.log((total - matching + 0.5) / (matching + 0.5) + 1)
 
 
+def expand(db: sqlite3.Connection, query: str) -> list[str]:
+    """The words to search for: the query's own, each OpenSSL code's library + reason word
+    (the same for 1.x and 3.x codes), and the text of each code the index knows (a pasted
+    bare ``error:0A00010B`` or ``AH02578`` also finds entries that only name the reason)."""
+    found = codes.code_words(query)
+    texts = []
+    for word in [*found, *(m.lower() for m in _AH.findall(query))]:
+        with contextlib.suppress(sqlite3.Error):  # an index made before the tables existed
+            row = db.execute(WORDS_SQL, (word,)).fetchone()
+            if row:
+                texts.append(row[0])
+    return terms(" ".join([query, *found, *texts]))
+
+
 def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list[int]:
     """Row ids, best first: coverage decides, bm25 (scaled to at most 0.5) breaks ties."""
     best = max(bm25.values()) or 1.0
@@ -97,11 +121,11 @@ def search(index: Path, query: str, limit: int = 5) -> list[Hit]:
     word's idf, twice when it is in the question, aliases or old question (where people's
     own words are), and bm25 only breaks ties.
     """
-    words = terms(query)
-    if not words:
+    if not terms(query):
         return []
-    match = fts_query(words)
     with contextlib.closing(sqlite3.connect(f"file:{index}?mode=ro", uri=True)) as db:
+        words = expand(db, query)
+        match = fts_query(words)
         total = db.execute(TOTAL_SQL).fetchone()[0] or 1
         rows = db.execute(CANDIDATES_SQL, (match, _CANDIDATES)).fetchall()
         if not rows:
@@ -118,7 +142,8 @@ def search(index: Path, query: str, limit: int = 5) -> list[Hit]:
                 coverage[rid] += weight * ((rid in anywhere) + (rid in strong))
         out = []
         for rid in rank(bm25, coverage, limit):
-            entry, question, section = db.execute(META_SQL, (rid,)).fetchone()
+            entry, question, section, refs, url, answer = db.execute(META_SQL, (rid,)).fetchone()
             snip = db.execute(SNIPPET_SQL, (match, rid)).fetchone()[0]
-            out.append(Hit(entry, question, section, round(coverage[rid], 3), " ".join(snip.split())))
+            out.append(Hit(entry, question, section, round(coverage[rid], 3), " ".join(snip.split()),
+                           tuple(json.loads(refs)), url, answer))
     return out
