@@ -25,7 +25,7 @@ from faqkb.search.schema import INDEX_ENV
 ANSWER_LINES = 4
 
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+def _common(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--index", metavar="FILE",
                    help=f"search this index (from `faqkb index --out FILE`) instead; also ${INDEX_ENV}")
@@ -68,15 +68,20 @@ def _bold(text: str) -> str:
     return text
 
 
-def main(argv: list[str]) -> int:
-    """Run ``faqkb search ARGS``; 0 found, 1 nothing found, 2 bad usage or content."""
-    p = _parser("faqkb search", "Find the entries that answer a question or an error line, "
+def _parser() -> argparse.ArgumentParser:
+    """The options of ``faqkb search``."""
+    p = _common("faqkb search", "Find the entries that answer a question or an error line, "
                 "offline. Paste the error as you saw it: OpenSSL codes (1.x or 3.x form), AH "
                 "numbers and browser codes are indexed, with the output each verified command "
                 "really produced.")
     p.add_argument("query", nargs="+", help="words, a question, or a pasted error line")
     p.add_argument("-n", type=int, default=5, metavar="N", help="how many answers (default 5)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run ``faqkb search ARGS``; 0 found, 1 nothing found, 2 bad usage or content."""
+    args = _parser().parse_args(argv)
     if args.n < 1:
         print("faqkb search: -n must be at least 1", file=sys.stderr)
         return 2
@@ -101,12 +106,17 @@ def main(argv: list[str]) -> int:
     return 0 if hits else 1
 
 
-def show_main(argv: list[str]) -> int:
-    """Run ``faqkb show ID``: the whole entry with its verified transcripts; 2 for no such entry."""
-    p = _parser("faqkb show", "Print one entry: question, answer, and each command as a reader "
+def _show_parser() -> argparse.ArgumentParser:
+    """The options of ``faqkb show``."""
+    p = _common("faqkb show", "Print one entry: question, answer, and each command as a reader "
                 "types it with the output it really printed when verified.")
     p.add_argument("entry_id", metavar="ID")
-    args = p.parse_args(argv)
+    return p
+
+
+def show_main(argv: list[str]) -> int:
+    """Run ``faqkb show ID``: the whole entry with its verified transcripts; 2 for no such entry."""
+    args = _show_parser().parse_args(argv)
     located = _locate(args, "faqkb show")
     if located is None:
         return 2
