@@ -1,14 +1,15 @@
 """`faqkb search` and `faqkb show`: offline lookup in a terminal, no network, no built site.
 
 argparse, not click: a lookup must answer in a blink, so this path loads neither click nor
-the build's tools. Both read the index :func:`faqkb.search.locate.locate` picks (``--index
+the build's tools; a plain ``faqkb search WORDS [--json] [-n N] [--index FILE]`` is read
+without even argparse (:func:`quick_args`), which parses the rest (``--help``, mistakes).
+Both read the index :func:`faqkb.search.locate.locate` picks (``--index
 FILE``, ``$FAQKB_INDEX``, the project around the current folder, or the index an installed
 faqkb ships), which holds everything they print.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -25,7 +26,15 @@ from faqkb.search.schema import INDEX_ENV
 ANSWER_LINES = 4
 
 
+#: typing.TYPE_CHECKING without importing typing (start-up time); mypy knows the name.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
 def _common(prog: str, description: str) -> argparse.ArgumentParser:
+    import argparse  # not at the top: a plain lookup does without it (quick_args)
+
     p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--index", metavar="FILE",
                    help=f"search this index (from `faqkb index --out FILE`) instead; also ${INDEX_ENV}")
@@ -33,16 +42,22 @@ def _common(prog: str, description: str) -> argparse.ArgumentParser:
     return p
 
 
-def _locate(args: argparse.Namespace, prog: str) -> Located | None:
-    from faqkb.errors import ContentError, FaqkbError
-
+def _locate(index: str | None, prog: str) -> Located | None:
     try:
-        located = locate(args.index, Path.cwd())
-    except ContentError as exc:
-        print(f"{prog}: cannot index the knowledge base:\n{exc}", file=sys.stderr)
-        return None
-    except (FaqkbError, OSError, sqlite3.Error) as exc:
+        located = locate(index, Path.cwd())
+    except (OSError, sqlite3.Error) as exc:
         print(printable(f"{prog}: {exc}"), file=sys.stderr)
+        return None
+    except Exception as exc:
+        # faqkb.errors only once something went wrong: it loads dataclasses (start-up time)
+        from faqkb.errors import ContentError, FaqkbError
+
+        if isinstance(exc, ContentError):
+            print(f"{prog}: cannot index the knowledge base:\n{exc}", file=sys.stderr)
+        elif isinstance(exc, FaqkbError):
+            print(printable(f"{prog}: {exc}"), file=sys.stderr)
+        else:
+            raise
         return None
     for note in located.notes:
         print(printable(f"{prog}: note: {note}"), file=sys.stderr)
@@ -79,13 +94,56 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class SearchArgs:
+    """What ``faqkb search`` was asked (the attributes argparse gives :func:`_parser`'s options)."""
+
+    __slots__ = ("index", "json", "n", "query")
+
+    def __init__(self, query: list[str], n: int = 5, json: bool = False, index: str | None = None) -> None:
+        self.query, self.n, self.json, self.index = query, n, json, index
+
+
+def quick_args(argv: list[str]) -> SearchArgs | None:
+    """``argv`` read as :func:`_parser` would, for the plain cases only (exact option names,
+    the words in one run); None for anything else (``--help``, ``--js``, a word starting with
+    ``-``, a mistake), which argparse then parses, with its messages."""
+    words: list[str] = []
+    n, as_json, index = 5, False, None
+    ended = False  # the words come in one run, as nargs="+" takes them
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith("-"):
+            ended = ended or bool(words)
+            if a == "--json":
+                as_json = True
+            elif a.startswith("--index="):
+                index = a.split("=", 1)[1]
+            elif a in ("--index", "-n") and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                i += 1
+                if a == "-n":
+                    if not argv[i].isdigit():
+                        return None
+                    n = int(argv[i])
+                else:
+                    index = argv[i]
+            else:
+                return None
+        elif ended:
+            return None
+        else:
+            words.append(a)
+        i += 1
+    return SearchArgs(words, n, as_json, index) if words else None
+
+
 def main(argv: list[str]) -> int:
     """Run ``faqkb search ARGS``; 0 found, 1 nothing found, 2 bad usage or content."""
-    args = _parser().parse_args(argv)
+    args = quick_args(argv) or _parser().parse_args(argv)
     if args.n < 1:
         print("faqkb search: -n must be at least 1", file=sys.stderr)
         return 2
-    located = _locate(args, "faqkb search")
+    located = _locate(args.index, "faqkb search")
     if located is None:
         return 2
     hits = search(located.path, " ".join(args.query), args.n)
@@ -117,7 +175,7 @@ def _show_parser() -> argparse.ArgumentParser:
 def show_main(argv: list[str]) -> int:
     """Run ``faqkb show ID``: the whole entry with its verified transcripts; 2 for no such entry."""
     args = _show_parser().parse_args(argv)
-    located = _locate(args, "faqkb show")
+    located = _locate(args.index, "faqkb show")
     if located is None:
         return 2
     with contextlib.closing(sqlite3.connect(f"file:{located.path}?mode=ro", uri=True)) as db:

@@ -152,11 +152,12 @@ def verified_counts(kb: KnowledgeBase, results: dict[str, EntryResult]) -> tuple
 
 def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str, *,
                 source: Path | None = None, site_url: str | None = None,
-                faq_prefix: str = "faq") -> None:
+                faq_prefix: str = "faq", stamp: str = "") -> None:
     """Write the index for ``kb`` to ``path`` atomically (a temp file renamed into place).
 
     ``source`` (the FAQ folder) and the time are recorded, so a lookup in an exported index
     can tell when the entries are newer; so are how many entries have verified output.
+    ``digest`` and ``stamp`` are :func:`project_digest` with and without the files' own stats.
     """
     with replacing(path) as tmp, contextlib.closing(sqlite3.connect(tmp)) as db:
         cols = ", ".join(COLUMNS)
@@ -184,7 +185,7 @@ def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, 
                         *((k.lower(), v) for k, v in codes.httpd_messages().items())])
         checkable, verified = verified_counts(kb, results)
         db.executemany("INSERT INTO info VALUES (?, ?)",
-                       [("schema", SCHEMA_VERSION), ("digest", digest),
+                       [("schema", SCHEMA_VERSION), ("digest", digest), ("stamp", stamp),
                         ("entries", str(len(kb.entries))), ("checkable", str(checkable)),
                         ("verified", str(verified)),
                         ("source", str(source or "")), ("built", repr(time.time())),
@@ -215,15 +216,22 @@ def ensure_index(faq_dir: Path, snippets_dir: Path | None, cache_dir: Path, *,
     """The index for ``faq_dir``, rebuilt first if an entry or a result changed."""
     index = cache_dir / INDEX_NAME
     results_dir = cache_dir / "results"
+    # The stamp first: a file changed while the index is built leaves it stale, not fresh.
+    stamp = project_digest(faq_dir, cache_dir, site_url, faq_prefix, files=False)
     digest = project_digest(faq_dir, cache_dir, site_url, faq_prefix)
     if _indexed_digest(index) == digest:
+        # Same files, folders touched (a file saved unchanged): remember the new stamp, so the
+        # next lookup of a big KB does not check every file again.
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(index)) as db:
+            db.execute("INSERT OR REPLACE INTO info VALUES ('stamp', ?)", (stamp,))
+            db.commit()
         return index
     # Rebuilding needs the loader (YAML, the schema): only paid when something changed.
     from faqkb.load.loader import load_kb
 
     kb = load_kb(faq_dir, snippets_dir, only=[])  # entries with problems are left out
     build_index(kb, load_results(results_dir), index, digest, source=faq_dir,
-                site_url=site_url, faq_prefix=faq_prefix)
+                site_url=site_url, faq_prefix=faq_prefix, stamp=stamp)
     return index
 
 

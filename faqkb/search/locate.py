@@ -13,26 +13,39 @@ user's cache folder, so a lookup reads no YAML unless mkdocs.yml changed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
-from faqkb.errors import FaqkbError
-from faqkb.search.schema import INDEX_ENV, INDEX_NAME, SCHEMA_VERSION, SHIPPED, project_digest
+from faqkb.search.schema import (
+    FILE_CHECK_LIMIT,
+    INDEX_ENV,
+    INDEX_NAME,
+    SCHEMA_VERSION,
+    SHIPPED,
+    project_digest,
+)
 
 _CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")  # as faqkb.project.CONFIG_NAMES (no YAML here)
 
 
-class Located(NamedTuple):
-    """The index to search, where it came from (``project``, ``file``, ``shipped``), notes."""
+class Located:
+    """The index to search, where it came from (``project``, ``file``, ``shipped``), notes.
 
-    path: Path
-    kind: str
-    notes: list[str]
+    A plain class: a NamedTuple or dataclass would load :mod:`typing` or :mod:`inspect` on
+    every lookup.
+    """
+
+    __slots__ = ("kind", "notes", "path")
+
+    def __init__(self, path: Path, kind: str, notes: list[str]) -> None:
+        self.path, self.kind, self.notes = path, kind, notes
+
+    def __repr__(self) -> str:
+        return f"Located({self.path!r}, {self.kind!r}, {self.notes!r})"
 
 
 def info(index: Path) -> dict[str, str]:
@@ -53,7 +66,10 @@ def _config_above(cwd: Path) -> Path | None:
 
 def _where_file(config: Path, env: Mapping[str, str]) -> Path:
     base = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or "/nonexistent") / ".cache")
-    return base / "faqkb" / "projects" / (hashlib.sha256(str(config).encode()).hexdigest()[:24] + ".json")
+    # crc32, not hashlib (OpenSSL's start-up on every lookup): the memo records its mkdocs.yml,
+    # so two projects sharing a name only read their YAML again.
+    key = str(config).encode()
+    return base / "faqkb" / "projects" / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.json"
 
 
 def project_paths(config: Path, env: Mapping[str, str]) -> dict[str, str]:
@@ -64,7 +80,7 @@ def project_paths(config: Path, env: Mapping[str, str]) -> dict[str, str]:
     memo = _where_file(config, env)
     with contextlib.suppress(OSError, ValueError):
         data = json.loads(memo.read_text("utf-8"))
-        if data.get("stamp") == stamp:
+        if data.get("stamp") == stamp and data.get("config") == str(config):
             return dict(data["paths"])
     from faqkb.project import Project, read_config
 
@@ -77,7 +93,7 @@ def project_paths(config: Path, env: Mapping[str, str]) -> dict[str, str]:
         from faqkb._util import atomic_write
 
         memo.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(memo, json.dumps({"stamp": stamp, "paths": paths}))
+        atomic_write(memo, json.dumps({"stamp": stamp, "config": str(config), "paths": paths}))
     return paths
 
 
@@ -104,7 +120,27 @@ def file_notes(index: Path, facts: dict[str, str], fix: str) -> list[str]:
     return notes
 
 
+def fresh(facts: dict[str, str], faq_dir: Path, cache_dir: Path, site_url: str | None,
+          faq_prefix: str) -> bool:
+    """Whether the index of ``facts`` was made from the project's present files.
+
+    The folders' stamps are compared first (two stats); a KB of up to
+    :data:`~faqkb.search.schema.FILE_CHECK_LIMIT` entries then has every file's size and time
+    compared too. A bigger one trusts its folders (the trade-off: 10,000 stats would cost a
+    lookup more than Python's own start-up): an entry edited in place, without a rename, is
+    noticed once anything is added to, removed from or renamed in the FAQ folder or the
+    results cache (a new verification result), or after ``touch`` on the FAQ folder.
+    """
+    if facts.get("stamp") != project_digest(faq_dir, cache_dir, site_url, faq_prefix, files=False):
+        return False
+    if int(facts.get("entries") or 0) > FILE_CHECK_LIMIT:
+        return True
+    return facts.get("digest") == project_digest(faq_dir, cache_dir, site_url, faq_prefix)
+
+
 def _explicit(path: Path) -> Located:
+    from faqkb.errors import FaqkbError  # only here, where it is raised (start-up time)
+
     if not path.is_file():
         raise FaqkbError(f"{path}: no search index there; write one with "
                          f"`faqkb index --out {path}` in the knowledge base's project")
@@ -129,17 +165,21 @@ def locate(explicit: str | None, cwd: Path, env: Mapping[str, str] = os.environ)
         faq_dir, cache_dir = Path(paths["faq_dir"]), Path(paths["cache_dir"])
         site_url = paths["site_url"] or None
         index = cache_dir / INDEX_NAME
-        if info(index).get("digest") != project_digest(faq_dir, cache_dir, site_url, paths["faq_prefix"]):
+        facts = info(index)
+        if not fresh(facts, faq_dir, cache_dir, site_url, paths["faq_prefix"]):
             # Rebuilding needs the loader (YAML, the schema): only paid when something changed.
             from faqkb.search.index import ensure_index
 
             index = ensure_index(faq_dir, Path(paths["snippets_dir"]), cache_dir,
                                  site_url=site_url, faq_prefix=paths["faq_prefix"])
-        return Located(index, "project", file_notes(index, info(index),
+            facts = info(index)
+        return Located(index, "project", file_notes(index, facts,
                                                     "run `faqkb verify`, then search again"))
     if SHIPPED.is_file():
         return Located(SHIPPED, "shipped", file_notes(SHIPPED, info(SHIPPED),
                                                       "this faqkb was built without verifying them"))
+    from faqkb.errors import FaqkbError
+
     raise FaqkbError(f"no knowledge base here (no mkdocs.yml in {cwd} or above) and this faqkb "
                      f"ships no index (it was installed from a source tree without `make wheel`); "
                      f"pass --index FILE or set {INDEX_ENV}, or run faqkb inside a KB project")

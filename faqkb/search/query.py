@@ -13,7 +13,6 @@ import json
 import math
 import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from faqkb.search import codes
@@ -30,21 +29,37 @@ there these this to use using was we what when where which who why will with wou
 """.split())
 
 
-@dataclass(frozen=True)
 class Hit:
-    """One matching entry."""
+    """One matching entry.
 
-    id: str
-    question: str
-    section: str
-    score: float
-    snippet: str
-    #: The original FAQ's anchors the entry answers (its ``legacy`` refs).
-    refs: tuple[str, ...] = ()
-    #: The entry's page on the published site; None when the site's ``site_url`` is unknown.
-    url: str | None = None
-    #: The entry's answer (Markdown), for the terminal's first lines.
-    answer: str = ""
+    A plain class with slots: a dataclass would load :mod:`inspect` on every lookup.
+    """
+
+    __slots__ = ("answer", "id", "question", "refs", "score", "section", "snippet", "url")
+
+    def __init__(self, id: str, question: str, section: str, score: float, snippet: str,
+                 refs: tuple[str, ...] = (), url: str | None = None, answer: str = "") -> None:
+        self.id = id
+        self.question = question
+        self.section = section
+        self.score = score
+        self.snippet = snippet
+        #: The original FAQ's anchors the entry answers (its ``legacy`` refs).
+        self.refs = refs
+        #: The entry's page on the published site; None when the site's ``site_url`` is unknown.
+        self.url = url
+        #: The entry's answer (Markdown), for the terminal's first lines.
+        self.answer = answer
+
+    def __repr__(self) -> str:
+        return f"Hit({self.id!r}, score={self.score!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hit) and all(getattr(self, k) == getattr(other, k)
+                                              for k in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.score))
 
 
 def terms(query: str) -> list[str]:
