@@ -4,7 +4,7 @@ and plain SQLite FTS5 bm25, in one run.
 
 `../shared/eval/dev-queries.jsonl` lists queries with the original FAQ anchors that answer
 them (best first). A hit counts when the entry carries one of those anchors in `legacy`.
-Run: `.venv/bin/python bench/search_eval.py [QUERIES.jsonl] [-v]` (after `faqkb verify`, so
+Run: `.venv/bin/python bench/search_eval.py [QUERIES.jsonl] [-v] [--sweep]` (after `faqkb verify`, so
 the verified output is indexed; the script says so when it is not).
 """
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,9 +25,10 @@ sys.path.insert(0, str(REPO))
 
 from faqkb.load.loader import load_kb  # noqa: E402
 from faqkb.project import Project  # noqa: E402
-from faqkb.search.index import ensure_index  # noqa: E402
+from faqkb.search.index import build_index, ensure_index, load_results  # noqa: E402
 from faqkb.search.locate import file_notes, info  # noqa: E402
 from faqkb.search.query import search  # noqa: E402
+from faqkb.search.schema import WEIGHTS  # noqa: E402
 
 DEFAULT = REPO.parent / "shared" / "eval" / "dev-queries.jsonl"
 Engine = Callable[[str], list[str]]
@@ -85,7 +88,7 @@ def score(engine: Engine, queries: list[dict], refs: dict[str, set[str]], name: 
 
 
 def main() -> int:
-    args = [a for a in sys.argv[1:] if a != "-v"]
+    args = [a for a in sys.argv[1:] if a not in ("-v", "--sweep")]
     verbose = "-v" in sys.argv
     path = Path(args[0]) if args else DEFAULT
     if not path.is_file():
@@ -99,16 +102,37 @@ def main() -> int:
         print(f"search_eval: note: {note}", file=sys.stderr)
     queries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     docs = _docs(index)
+    # The ablation: the same index without stemming (FTS5's plain unicode61 tokenizer).
+    tmp = Path(tempfile.mkdtemp(prefix="faqkb-eval-"))
+    unstemmed = tmp / "unstemmed.sqlite"
+    build_index(kb, load_results(project.cache_dir / "results"), unstemmed, "ablation",
+                tokenize="unicode61 tokenchars '_'")
     engines: dict[str, Engine] = {
         "faqkb": lambda q: [h.id for h in search(index, q, 3)],
+        "-typos": lambda q: [h.id for h in search(index, q, 3, typos=False)],
+        "-stemming": lambda q: [h.id for h in search(unstemmed, q, 3)],
         "lunr": lunr_engine(docs),
         "fts5-bm25": fts5_engine(docs),
     }
     n = len(queries)
-    print(f"{n} queries from {path.name}, {len(kb.entries)} entries")
+    print(f"{n} queries from {path.name}, {len(kb.entries)} entries "
+          "(-typos, -stemming: faqkb without typo tolerance, without the porter stemmer)")
     for name, engine in engines.items():
         top1, top3 = score(engine, queries, refs, name, verbose)
         print(f"{name:10} top-1 {top1}/{n} = {top1 / n:4.0%}   top-3 {top3}/{n} = {top3 / n:4.0%}")
+    if "--sweep" in sys.argv:
+        # Each column's bm25 weight scaled alone: a setting is worth keeping only if its
+        # neighbours score alike (robust), not if one value wins by a query.
+        print("weights sweep (top-1/top-3 with one column's weight times x):")
+        for col in WEIGHTS:
+            cells = []
+            for x in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0):
+                w = dict(WEIGHTS, **{col: WEIGHTS[col] * x})
+                top1, top3 = score(lambda q, w=w: [h.id for h in search(index, q, 3, weights=w)],
+                                   queries, refs, col, False)
+                cells.append(f"x{x:<4} {top1:2}/{top3:2}")
+            print(f"  {col:9} " + "  ".join(cells))
+    shutil.rmtree(tmp)
     return 0
 
 

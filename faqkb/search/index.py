@@ -34,13 +34,15 @@ from faqkb.results import EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import with_prompts
 from faqkb.search import codes
-from faqkb.search.schema import COLUMNS, INDEX_NAME, SCHEMA_VERSION, project_digest
+from faqkb.search.schema import COLUMNS, INDEX_NAME, SCHEMA_VERSION, TOKENIZE, project_digest
 
 _MD = re.compile(r"[`*_>#|]|\]\([^)]*\)")
 _MAX_OUTPUT = 4000  # characters of output per entry: the error lines, not whole certificates
 _OUTPUT_LINES = 40  # lines of each command's output: where its error lines are
 
 
+#: The words a typo is corrected to: letters (and '_'), long enough to be mistyped.
+_SPELLED = re.compile(r"[a-z0-9_]{4,40}")
 _COMPOUND = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
 
 
@@ -152,34 +154,38 @@ def verified_counts(kb: KnowledgeBase, results: dict[str, EntryResult]) -> tuple
 
 def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str, *,
                 source: Path | None = None, site_url: str | None = None,
-                faq_prefix: str = "faq", stamp: str = "") -> None:
+                faq_prefix: str = "faq", stamp: str = "", tokenize: str = TOKENIZE) -> None:
     """Write the index for ``kb`` to ``path`` atomically (a temp file renamed into place).
 
     ``source`` (the FAQ folder) and the time are recorded, so a lookup in an exported index
     can tell when the entries are newer; so are how many entries have verified output.
-    ``digest`` and ``stamp`` are :func:`project_digest` with and without the files' own stats.
+    ``digest`` and ``stamp`` are :func:`project_digest` with and without the files' own stats;
+    ``tokenize`` is FTS5's tokenizer (another only for ``bench/search_eval.py``'s ablation).
     """
     with replacing(path) as tmp, contextlib.closing(sqlite3.connect(tmp)) as db:
         cols = ", ".join(COLUMNS)
-        # porter: "certificates" finds "certificate"; '_' stays inside a word so
-        # SSL_ERROR_NO_CYPHER_OVERLAP is one term, as people paste it.
-        db.execute(f"CREATE VIRTUAL TABLE entries USING fts5({cols}, "
-                   "tokenize=\"porter unicode61 tokenchars '_'\")")
+        db.execute(f"CREATE VIRTUAL TABLE entries USING fts5({cols}, tokenize=\"{tokenize}\")")
         db.execute("CREATE TABLE meta (entry TEXT PRIMARY KEY, section TEXT, question TEXT, "
                    "rid INTEGER, refs TEXT, url TEXT, answer TEXT, show TEXT, doc TEXT)")
         db.execute("CREATE INDEX meta_rid ON meta (rid)")
         db.execute("CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, text TEXT)")  # code -> its text
+        # Every word the entries hold, by its letter triples: a lookup finds the words close
+        # to one it does not know (a typo) without reading the whole vocabulary.
+        db.execute("CREATE VIRTUAL TABLE spelling USING fts5(word, tokenize='trigram')")
+        vocabulary: set[str] = set()
         for e in sorted(kb.entries.values(), key=lambda x: x.id):
             er = results.get(e.id)
-            cur = db.execute(f"INSERT INTO entries ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                             _row(e, er))
+            row = _row(e, er)
+            cur = db.execute(f"INSERT INTO entries ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})", row)
+            vocabulary.update(w for w in _SPELLED.findall(" ".join(row).lower()) if not w.isdigit())
             section = kb.section_of(e).title
             db.execute("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (e.id, section, e.question, cur.lastrowid,
                         json.dumps(list(dict.fromkeys(leg.ref for leg in e.legacy))),
                         entry_url(site_url, faq_prefix, e.id), e.answer.strip(),
                         show_text(e, er), json.dumps(entry_doc(e, er, section))))
+        db.executemany("INSERT INTO spelling VALUES (?)", ((w,) for w in sorted(vocabulary)))
         db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)",
                        [*openssl_reason_table().items(),
                         *((k.lower(), v) for k, v in codes.httpd_messages().items())])

@@ -80,10 +80,13 @@ def fts_query(words: list[str]) -> str:
 
 
 # The SQL, built apart from running it, so each query can be read and tested on its own.
-CANDIDATES_SQL = (
-    "SELECT entries.rowid, bm25(entries, " + ", ".join(str(w) for w in WEIGHTS.values()) + ") "
-    "FROM entries WHERE entries MATCH ? ORDER BY 2 LIMIT ?"
-)
+def candidates_sql(weights: dict[str, float]) -> str:
+    """bm25's best entries, with these column weights (in :data:`WEIGHTS`' order)."""
+    return ("SELECT entries.rowid, bm25(entries, " + ", ".join(str(weights[c]) for c in WEIGHTS) + ") "
+            "FROM entries WHERE entries MATCH ? ORDER BY 2 LIMIT ?")
+
+
+CANDIDATES_SQL = candidates_sql(WEIGHTS)
 MATCHING_SQL = "SELECT rowid FROM entries WHERE entries MATCH ?"
 TOTAL_SQL = "SELECT count(*) FROM meta"
 META_SQL = "SELECT entry, question, section, refs, url, answer FROM meta WHERE rid = ?"
@@ -121,6 +124,48 @@ def expand(db: sqlite3.Connection, query: str) -> list[str]:
     return terms(" ".join([query, *found, *texts]))
 
 
+SPELLING_SQL = "SELECT word FROM spelling WHERE spelling MATCH ? ORDER BY rank LIMIT 60"
+SHORT_SQL = "SELECT word FROM spelling WHERE word GLOB ? AND length(word) BETWEEN ? AND ?"
+
+
+def distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def corrections(db: sqlite3.Connection, word: str) -> list[str]:
+    """The indexed words closest to ``word``, which the index does not hold (a typo):
+    one edit away for words up to 7 letters, two for longer; the same first letter (people
+    rarely mistype it, and it keeps short words from turning into others). Empty if none."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    allowed = 1 if len(word) < 8 else 2
+    grams = " OR ".join(dict.fromkeys(f'"{word[i:i + 3]}"' for i in range(len(word) - 2)))
+    try:
+        rows = [r[0] for r in db.execute(SPELLING_SQL, (grams,))]
+    except sqlite3.Error:  # an index made before the spelling table existed
+        return []
+    if len(word) <= 6:
+        # A short word shares few letter triples with its typo ("chian", "chain": none), so
+        # the words of its first letter and length are read too (a scan, for typos only).
+        with contextlib.suppress(sqlite3.Error):
+            rows += [r[0] for r in db.execute(SHORT_SQL, (word[0] + "*", len(word) - 1, len(word) + 1))]
+    near = {w: distance(word, w) for w in rows
+            if w[0] == word[0] and abs(len(w) - len(word)) <= allowed}
+    best = min(near.values(), default=allowed + 1)
+    return sorted(w for w, d in near.items() if d == best <= allowed)[:3]
+
+
 def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list[int]:
     """Row ids, best first: coverage decides, bm25 (scaled to at most 0.5) breaks ties."""
     best = max(bm25.values()) or 1.0
@@ -128,29 +173,37 @@ def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list
                   reverse=True)[:limit]
 
 
-def search(index: Path, query: str, limit: int = 5) -> list[Hit]:
+def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
+           weights: dict[str, float] | None = None) -> list[Hit]:
     """The best ``limit`` entries for ``query``, best first (empty when nothing matches).
 
     bm25 over an OR of the words lets one rare word outweigh the rest of a question, so
     candidates are re-ranked by coverage: every query word an entry contains adds that
     word's idf, twice when it is in the question, aliases or old question (where people's
-    own words are), and bm25 only breaks ties.
+    own words are), and bm25 only breaks ties. A word no entry holds is replaced by the
+    closest indexed words (:func:`corrections`), unless ``typos`` is False; ``weights``
+    replaces the columns' bm25 weights (both for ``bench/search_eval.py``'s ablation).
     """
     if not terms(query):
         return []
     with contextlib.closing(sqlite3.connect(f"file:{index}?mode=ro", uri=True)) as db:
         words = expand(db, query)
-        match = fts_query(words)
-        total = db.execute(TOTAL_SQL).fetchone()[0] or 1
-        rows = db.execute(CANDIDATES_SQL, (match, _CANDIDATES)).fetchall()
-        if not rows:
+        found: dict[str, set[int]] = {}  # FTS5 term -> the rows holding it
+        for term in word_terms(words):
+            found[term] = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
+            if not found[term] and typos:
+                for fixed in corrections(db, term.strip('"*')):
+                    found[f'"{fixed}"'] = {r[0] for r in db.execute(MATCHING_SQL, (f'"{fixed}"',))}
+        found = {term: rows for term, rows in found.items() if rows}
+        if not found:
             return []
+        match = " OR ".join(found)
+        total = db.execute(TOTAL_SQL).fetchone()[0] or 1
+        sql = CANDIDATES_SQL if weights is None else candidates_sql(weights)
+        rows = db.execute(sql, (match, _CANDIDATES)).fetchall()
         bm25 = {rid: -score for rid, score in rows}
         coverage = dict.fromkeys(bm25, 0.0)
-        for term in word_terms(words):
-            anywhere = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
-            if not anywhere:
-                continue
+        for term, anywhere in found.items():
             strong = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(term),))}
             weight = idf(total, len(anywhere))
             for rid in coverage:

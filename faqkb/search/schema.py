@@ -10,7 +10,7 @@ from faqkb import __version__
 
 INDEX_NAME = "search.sqlite"
 #: Bump when the index's layout or content changes, so old indexes are rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: The FTS5 columns and their bm25 weights, in table order (bm25 takes weights by position).
 WEIGHTS: dict[str, float] = {
     "question": 8.0,
@@ -24,6 +24,9 @@ WEIGHTS: dict[str, float] = {
     "codes": 6.0,
 }
 COLUMNS: tuple[str, ...] = tuple(WEIGHTS)
+#: FTS5's tokenizer. porter: "certificates" finds "certificate"; '_' stays inside a word so
+#: SSL_ERROR_NO_CYPHER_OVERLAP is one term, as people paste it.
+TOKENIZE = "porter unicode61 tokenchars '_'"
 #: Where people's own words are (and the decoded codes): a query word found here counts twice.
 STRONG_COLUMNS: tuple[str, ...] = ("question", "aliases", "legacy", "codes")
 #: The shipped knowledge base's index, package data of an installed faqkb (``make wheel``
