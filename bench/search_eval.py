@@ -111,15 +111,17 @@ def main() -> int:
         "faqkb": lambda q: [h.id for h in search(index, q, 3)],
         "-typos": lambda q: [h.id for h in search(index, q, 3, typos=False)],
         "-stemming": lambda q: [h.id for h in search(unstemmed, q, 3)],
+        "-proximity": lambda q: [h.id for h in search(index, q, 3, proximity=0.0)],
         "lunr": lunr_engine(docs),
         "fts5-bm25": fts5_engine(docs),
     }
     n = len(queries)
     print(f"{n} queries from {path.name}, {len(kb.entries)} entries "
-          "(-typos, -stemming: faqkb without typo tolerance, without the porter stemmer)")
+          "(-typos, -stemming, -proximity: faqkb without typo tolerance, the porter stemmer, "
+          "the bonus for query words side by side)")
     for name, engine in engines.items():
         top1, top3 = score(engine, queries, refs, name, verbose)
-        print(f"{name:10} top-1 {top1}/{n} = {top1 / n:4.0%}   top-3 {top3}/{n} = {top3 / n:4.0%}")
+        print(f"{name:11} top-1 {top1}/{n} = {top1 / n:4.0%}   top-3 {top3}/{n} = {top3 / n:4.0%}")
     if "--sweep" in sys.argv:
         # Each column's bm25 weight scaled alone: a setting is worth keeping only if its
         # neighbours score alike (robust), not if one value wins by a query.
@@ -132,6 +134,12 @@ def main() -> int:
                                    queries, refs, col, False)
                 cells.append(f"x{x:<4} {top1:2}/{top3:2}")
             print(f"  {col:9} " + "  ".join(cells))
+        cells = []
+        for x in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0):
+            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, proximity=x)],
+                               queries, refs, "proximity", False)
+            cells.append(f"={x:<4} {top1:2}/{top3:2}")
+        print(f"  {'proximity':9} " + "  ".join(cells))
     shutil.rmtree(tmp)
     return 0
 

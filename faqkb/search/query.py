@@ -9,6 +9,7 @@ or a verification result changed since.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import re
@@ -19,6 +20,9 @@ from faqkb.search import codes
 from faqkb.search.schema import STRONG_COLUMNS, WEIGHTS
 
 _CANDIDATES = 40  # bm25's best, re-ranked by coverage
+_GAP = 2  # words between two query words that still count as side by side
+#: What two query words side by side in people's own words add, as a share of their idf.
+PROXIMITY = 2.0
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _AH = re.compile(r"\bAH\d{5}\b", re.IGNORECASE)
 # Words that say nothing about which entry is meant; the question words carry no signal.
@@ -174,7 +178,7 @@ def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list
 
 
 def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
-           weights: dict[str, float] | None = None) -> list[Hit]:
+           weights: dict[str, float] | None = None, proximity: float = PROXIMITY) -> list[Hit]:
     """The best ``limit`` entries for ``query``, best first (empty when nothing matches).
 
     bm25 over an OR of the words lets one rare word outweigh the rest of a question, so
@@ -182,7 +186,9 @@ def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
     word's idf, twice when it is in the question, aliases or old question (where people's
     own words are), and bm25 only breaks ties. A word no entry holds is replaced by the
     closest indexed words (:func:`corrections`), unless ``typos`` is False; ``weights``
-    replaces the columns' bm25 weights (both for ``bench/search_eval.py``'s ablation).
+    replaces the columns' bm25 weights, ``proximity`` :data:`PROXIMITY` (these three for
+    ``bench/search_eval.py``'s ablation and sweep). Two query words side by side in the
+    question, aliases or old question add ``proximity`` times their mean idf.
     """
     if not terms(query):
         return []
@@ -208,6 +214,14 @@ def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
             weight = idf(total, len(anywhere))
             for rid in coverage:
                 coverage[rid] += weight * ((rid in anywhere) + (rid in strong))
+        # Proximity: two of the query's words side by side (a stopword or two apart) in an
+        # entry's question, aliases or old question, as the reader wrote them, count again.
+        plain = [t for t in found if t.startswith('"') and t.endswith('"')]
+        for a, b in itertools.pairwise(plain):
+            near = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(f"NEAR({a} {b}, {_GAP})"),))}
+            weight = proximity * (idf(total, len(found[a])) + idf(total, len(found[b]))) / 2
+            for rid in near & coverage.keys():
+                coverage[rid] += weight
         out = []
         for rid in rank(bm25, coverage, limit):
             entry, question, section, refs, url, answer = db.execute(META_SQL, (rid,)).fetchone()
