@@ -105,3 +105,11 @@ def test_an_entry_edited_in_place_is_searched_fresh(tmp_path: Path, faqkb) -> No
         f.write(text)
     res = faqkb(project, "search", "walrus", "--json")
     assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "beta"
+
+
+def test_run_together_words_find_camelcase_names(tmp_path: Path, faqkb) -> None:
+    delta = MINIMAL.format(id="delta").replace("What is delta?", "Where does SSLCertificateKeyFile point?")
+    project = make_project(tmp_path, {"delta": delta, "beta": BETA})
+    # "keyfile" is no indexed word: it is read as "key" + "file", parts of the directive's name
+    res = faqkb(project, "search", "keyfile", "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "delta"

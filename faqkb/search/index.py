@@ -46,9 +46,17 @@ _SPELLED = re.compile(r"[a-z0-9_]{4,40}")
 _COMPOUND = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
 
 
+#: The parts of a CamelCase name: SSLCACertificatePath -> SSLCA, Certificate, Path.
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+
+
 def _with_compounds(text: str) -> str:
-    """Add the joined form of hyphenated words: "pass-phrase" is also found as "passphrase"."""
+    """Add the joined form of hyphenated words ("pass-phrase" is also found as "passphrase")
+    and the parts of CamelCase names (SSLCACertificatePath is also found by "path")."""
     joined = {a + b for a, b in _COMPOUND.findall(text)}
+    for name in _CAMEL_WORD.findall(text):
+        joined.update(_CAMEL.findall(name))
     return text + ("\n" + " ".join(sorted(joined)) if joined else "")
 
 

@@ -170,6 +170,18 @@ def corrections(db: sqlite3.Connection, word: str) -> list[str]:
     return sorted(w for w, d in near.items() if d == best <= allowed)[:3]
 
 
+def halves(db: sqlite3.Connection, word: str) -> list[str]:
+    """Two indexed words that ``word``, which the index does not hold, is written of
+    ("capath": "ca" and "path"), the most even split first tried; empty if none."""
+    if len(word) < 5 or not word.isalpha():
+        return []
+    for i in sorted(range(2, len(word) - 1), key=lambda i: abs(len(word) - 2 * i)):
+        parts = [word[:i], word[i:]]
+        if all(db.execute(MATCHING_SQL + " LIMIT 1", (f'"{p}"',)).fetchone() for p in parts):
+            return parts
+    return []
+
+
 def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list[int]:
     """Row ids, best first: coverage decides, bm25 (scaled to at most 0.5) breaks ties."""
     best = max(bm25.values()) or 1.0
@@ -198,7 +210,8 @@ def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
         for term in word_terms(words):
             found[term] = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
             if not found[term] and typos:
-                for fixed in corrections(db, term.strip('"*')):
+                word = term.strip('"*')
+                for fixed in halves(db, word) or corrections(db, word):
                     found[f'"{fixed}"'] = {r[0] for r in db.execute(MATCHING_SQL, (f'"{fixed}"',))}
         found = {term: rows for term, rows in found.items() if rows}
         if not found:
