@@ -140,6 +140,12 @@ def main() -> int:
                                queries, refs, "proximity", False)
             cells.append(f"={x:<4} {top1:2}/{top3:2}")
         print(f"  {'proximity':9} " + "  ".join(cells))
+        cells = []
+        for x in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
+            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, strength=x)],
+                               queries, refs, "strength", False)
+            cells.append(f"={x:<4} {top1:2}/{top3:2}")
+        print(f"  {'strength':9} " + "  ".join(cells) + "  (own words counted again)")
     shutil.rmtree(tmp)
     return 0
 

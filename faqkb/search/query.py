@@ -21,6 +21,8 @@ from faqkb.search.schema import STRONG_COLUMNS, WEIGHTS
 
 _CANDIDATES = 40  # bm25's best, re-ranked by coverage
 _GAP = 2  # words between two query words that still count as side by side
+#: What a query word found in people's own words (STRONG_COLUMNS) adds again, times its idf.
+STRENGTH = 1.0
 #: What two query words side by side in people's own words add, as a share of their idf.
 PROXIMITY = 2.0
 _WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -190,17 +192,18 @@ def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list
 
 
 def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
-           weights: dict[str, float] | None = None, proximity: float = PROXIMITY) -> list[Hit]:
+           weights: dict[str, float] | None = None, proximity: float = PROXIMITY,
+           strength: float = STRENGTH) -> list[Hit]:
     """The best ``limit`` entries for ``query``, best first (empty when nothing matches).
 
     bm25 over an OR of the words lets one rare word outweigh the rest of a question, so
     candidates are re-ranked by coverage: every query word an entry contains adds that
-    word's idf, twice when it is in the question, aliases or old question (where people's
-    own words are), and bm25 only breaks ties. A word no entry holds is replaced by the
-    closest indexed words (:func:`corrections`), unless ``typos`` is False; ``weights``
-    replaces the columns' bm25 weights, ``proximity`` :data:`PROXIMITY` (these three for
-    ``bench/search_eval.py``'s ablation and sweep). Two query words side by side in the
-    question, aliases or old question add ``proximity`` times their mean idf.
+    word's idf, and ``strength`` times it again when it is in the question, aliases or old
+    question (where people's own words are); two query words side by side there add
+    ``proximity`` times their mean idf; bm25 only breaks ties. A word no entry holds is read
+    as two indexed words run together (:func:`halves`) or the closest indexed words
+    (:func:`corrections`), unless ``typos`` is False. ``weights`` replaces the columns' bm25
+    weights; these four keywords are for ``bench/search_eval.py``'s ablation and sweep.
     """
     if not terms(query):
         return []
@@ -226,7 +229,7 @@ def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
             strong = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(term),))}
             weight = idf(total, len(anywhere))
             for rid in coverage:
-                coverage[rid] += weight * ((rid in anywhere) + (rid in strong))
+                coverage[rid] += weight * ((rid in anywhere) + strength * (rid in strong))
         # Proximity: two of the query's words side by side (a stopword or two apart) in an
         # entry's question, aliases or old question, as the reader wrote them, count again.
         plain = [t for t in found if t.startswith('"') and t.endswith('"')]
