@@ -11,7 +11,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test lint bench system-deps test-deps clean
+.PHONY: site test lint bench system-deps test-deps clean wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,19 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/search_eval.py
+	$(BIN)/python bench/search.py
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/mutation.py
 	$(BIN)/python bench/interrupt.py
+
+# The wheel ships this KB's search index, verified output included, so an installed faqkb
+# answers `faqkb search` anywhere. It is made here, not committed: it follows every entry
+# edit and verification, which only a real verify run (sandbox, httpd) can produce.
+SHIPPED_INDEX := faqkb/search/shipped/search.sqlite
+wheel: $(STAMP) system-deps
+	$(BIN)/faqkb verify --jobs $(JOBS)
+	$(BIN)/faqkb index --out $(SHIPPED_INDEX)
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
 
 clean:
 	rm -rf site .faqkb-cache .pytest_cache

@@ -6,17 +6,19 @@ A leaf: imports nothing of faqkb.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import os
 import re
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
+#: typing.TYPE_CHECKING without importing typing: `faqkb search` imports this module and must
+#: start in a blink (so tempfile, difflib and threading are imported where they are used, too).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: The PATH every child process faqkb starts gets (never the caller's own).
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -31,6 +33,8 @@ def replacing(path: Path) -> Iterator[Path]:
     A reader (CI, a concurrent build) sees the old file or the new one, never half of
     one; if the block fails, the temporary file is removed and ``path`` is left as it was.
     """
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -56,6 +60,8 @@ def did_you_mean(name: str, known: Iterable[str], *, show: Callable[[str], str] 
 
     With no close match: ``otherwise`` if given, else the known names (or "none").
     """
+    import difflib
+
     choices = list(dict.fromkeys(known))
     hint = difflib.get_close_matches(name, choices, n=1)
     if hint:
@@ -85,6 +91,8 @@ def tail(text: str, n: int = TAIL_LINES) -> str:
 
 def once(fn: Callable[[], T]) -> Callable[[], T]:
     """Cache a no-argument probe; concurrent first callers wait for one run, not start two."""
+    import threading
+
     lock = threading.Lock()
     cached = functools.cache(fn)
 

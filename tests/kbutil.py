@@ -12,8 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
-from collections.abc import Mapping
+import venv
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -233,3 +235,37 @@ def chromium_report(chromium: str, site: Path, page: str) -> object:
     m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
     assert m and m.group(1), dom[-3000:]
     return json.loads(html.unescape(m.group(1)))
+
+
+# ------------------------------------------------------------------ an installed faqkb
+def build_wheel_venv(tmp: Path, prepare: Callable[[Path], None] | None = None) -> Path:
+    """The bin/ of a fresh venv in ``tmp`` holding faqkb installed from a wheel built from a
+    copy of the checkout's files; ``prepare(src)`` runs on the copy first (as a Makefile step
+    before the wheel would)."""
+    src = tmp / "src"  # a copy: building writes build/ and *.egg-info beside the sources
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True,
+                           timeout=60).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (REPO / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, src / name)
+    if prepare is not None:
+        prepare(src)
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                          "--disable-pip-version-check", "-q", "-w", str(tmp / "dist"), str(src)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp, check=False,
+                         env=tool_env(tmp, {"PIP_NO_INDEX": "1"}), start_new_session=True)
+    assert out.returncode == 0, out.stderr
+    wheel = next((tmp / "dist").glob("faqkb-*.whl"))
+    target = tmp / "venv"
+    venv.EnvBuilder(with_pip=False).create(target)
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(target), "platbase": str(target)}))
+    # The dependencies from this project's venv, after the new venv's own site-packages (so the
+    # wheel's faqkb comes first; .pth files of that folder, such as an editable faqkb's, do not run).
+    (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    out = subprocess.run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"),
+                          "install", "--no-deps", "--no-index", "-q", "--disable-pip-version-check",
+                          str(wheel)], capture_output=True, text=True, timeout=300, cwd=tmp,
+                         check=False, env=tool_env(tmp), start_new_session=True)
+    assert out.returncode == 0, out.stderr
+    return target / "bin"

@@ -22,7 +22,8 @@ SCHEMA = REPO / "faqkb" / "schema" / "entry.schema.json"
 
 #: Commands that pass their arguments to an argparse parser of their own (see faqkb.integrations.launch):
 #: command name -> "module:function" returning the parser.
-ARGPARSE_COMMANDS = {"search": "faqkb.integrations.search_cmd:_parser"}
+ARGPARSE_COMMANDS = {"search": "faqkb.integrations.search_cmd:_parser",
+                     "show": "faqkb.integrations.search_cmd:_show_parser"}
 
 
 def _user_docs() -> str:

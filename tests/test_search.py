@@ -59,7 +59,9 @@ def test_search_path_imports_nothing_heavy(tmp_path: Path, faqkb) -> None:
     assert res.returncode == 0, res.stderr
     imported = {ln.rsplit("|", 1)[1].strip() for ln in res.stderr.splitlines() if ln.startswith("import time:")}
     assert "faqkb.integrations.search_cmd" in imported  # the fast path, through `python -m faqkb`
-    heavy = ("click", "jinja2", "jsonschema", "mkdocs", "cryptography")
+    heavy = ("click", "jinja2", "jsonschema", "mkdocs", "cryptography",
+             # what made a lookup slow before: none of it is needed to answer
+             "argparse", "dataclasses", "inspect", "typing", "tempfile", "hashlib", "yaml")
     assert sorted(m for m in imported if m.split(".")[0] in heavy) == []
 
 
@@ -74,3 +76,40 @@ def test_hyphenated_words_are_found_joined(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path, {"gamma": gamma, "beta": BETA})
     res = faqkb(project, "search", "passphrase", "--json")
     assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "gamma"
+
+
+def test_typos_find_the_word_meant(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"alpha": ALPHA, "beta": BETA})
+    # "certficate" (a letter left out), "hadnshake" (two letters swapped)
+    for query, want in (("certficate", "beta"), ("hadnshake", "alpha")):
+        res = faqkb(project, "search", query, "--json")
+        assert res.returncode == 0, (query, res.stderr)
+        assert json.loads(res.stdout)[0]["id"] == want, query
+    # a word far from every indexed one still finds nothing
+    assert faqkb(project, "search", "zebra").returncode == 1
+
+
+def test_stemming_finds_other_forms(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"alpha": ALPHA, "beta": BETA})
+    res = faqkb(project, "search", "converting", "--json")  # the entry says "convert"
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "beta"
+
+
+def test_an_entry_edited_in_place_is_searched_fresh(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path, {"alpha": ALPHA, "beta": BETA})
+    assert faqkb(project, "search", "walrus").returncode == 1
+    beta = project / "docs" / "faq" / "beta.yml"
+    with beta.open("r+") as f:  # the same file, written in place: its folder is untouched
+        text = f.read().replace("to DER", "to walrus DER")
+        f.seek(0)
+        f.write(text)
+    res = faqkb(project, "search", "walrus", "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "beta"
+
+
+def test_run_together_words_find_camelcase_names(tmp_path: Path, faqkb) -> None:
+    delta = MINIMAL.format(id="delta").replace("What is delta?", "Where does SSLCertificateKeyFile point?")
+    project = make_project(tmp_path, {"delta": delta, "beta": BETA})
+    # "keyfile" is no indexed word: it is read as "key" + "file", parts of the directive's name
+    res = faqkb(project, "search", "keyfile", "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["id"] == "delta"

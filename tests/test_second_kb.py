@@ -13,15 +13,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.kbutil import REPO, tool_env
+from tests.kbutil import build_wheel_venv, tool_env
 
 SECOND_KB = Path(__file__).parent / "second_kb"
 #: The tools the second KB declares (their version commands), as a team would in mkdocs.yml.
@@ -40,32 +37,7 @@ def _run(argv: list[str], cwd: Path, home: Path, venv_bin: Path,
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ of a fresh venv holding faqkb installed from a wheel built here."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    src = tmp / "src"  # a copy: building writes build/ and *.egg-info beside the sources
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True,
-                           timeout=60).stdout.decode().split("\0")
-    for name in filter(None, files):
-        if (REPO / name).is_file():
-            (src / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, src / name)
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                          "--disable-pip-version-check", "-q", "-w", str(tmp / "dist"), str(src)],
-                         capture_output=True, text=True, timeout=300, cwd=tmp, check=False,
-                         env=tool_env(tmp, {"PIP_NO_INDEX": "1"}), start_new_session=True)
-    assert out.returncode == 0, out.stderr
-    wheel = next((tmp / "dist").glob("faqkb-*.whl"))
-    target = tmp / "venv"
-    venv.EnvBuilder(with_pip=False).create(target)
-    site = Path(sysconfig.get_path("purelib", vars={"base": str(target), "platbase": str(target)}))
-    # The dependencies from this project's venv, after the new venv's own site-packages (so the
-    # wheel's faqkb comes first; .pth files of that folder, such as an editable faqkb's, do not run).
-    (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    out = subprocess.run([sys.executable, "-m", "pip", "--python", str(target / "bin" / "python"),
-                          "install", "--no-deps", "--no-index", "-q", "--disable-pip-version-check",
-                          str(wheel)], capture_output=True, text=True, timeout=300, cwd=tmp,
-                         check=False, env=tool_env(tmp), start_new_session=True)
-    assert out.returncode == 0, out.stderr
-    return target / "bin"
+    return build_wheel_venv(tmp_path_factory.mktemp("wheel"))
 
 
 def test_the_second_kb_builds_from_a_wheel(wheel_venv: Path, tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def main() -> None:
       faqkb serve-tls            serve one reference-server scenario by hand
       faqkb search QUERY         find the entries that answer a question or error line
       faqkb suggest TITLE [BODY] the entries answering an issue, as a comment to post
+      faqkb index --out FILE     export the search index, to search anywhere
     """
 
 
@@ -191,21 +192,16 @@ def build(site_dir: str | None, strict: bool, no_verify: bool, jobs: int | None,
     click.echo(f"site built in {result.site_dir}", err=True)
 
 
-@main.command()
-@click.argument("entry_id")
-@click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
-def show(entry_id: str, as_json: bool) -> None:
-    """Print one entry: question, answer and commands as a reader types them."""
-    from faqkb.reports import text as report
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def show(args: tuple[str, ...]) -> None:
+    """Print one entry with its verified transcripts (from the search index).
 
-    kb = _load(_project(), [entry_id])  # an unknown id is a problem, with "did you mean"
-    e = kb.entries[entry_id]
-    if as_json:
-        click.echo(json.dumps(report.entry_json(e), indent=2))
-        return
-    title, body = report.entry_text(e)
-    _say(title, bold=True)
-    _say(body)
+    faqkb show ID [--json] [--index FILE]; see `faqkb show --help`.
+    """
+    from faqkb.integrations.search_cmd import show_main
+
+    sys.exit(show_main(list(args)))
 
 
 @main.command()
@@ -608,6 +604,27 @@ def search(args: tuple[str, ...]) -> None:
     from faqkb.integrations.search_cmd import main as search_main
 
     sys.exit(search_main(list(args)))
+
+
+@main.command("index")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to write the index (a file faqkb did not write is never replaced).")
+def index_cmd(out: str) -> None:
+    """Export this knowledge base's search index, with the verified output of its commands,
+    for `faqkb search --index FILE` (or FAQKB_INDEX) anywhere. Run `faqkb verify` first."""
+    from faqkb.project import read_config
+    from faqkb.search.index import export_index
+
+    project = _project()
+    site_url = read_config(project.config_file).get("site_url") if project.config_file else None
+    checkable, verified = export_index(project.faq_dir, project.snippets_dir, project.cache_dir,
+                                       Path(out), site_url=site_url if isinstance(site_url, str) else None,
+                                       faq_prefix=project.faq_prefix)
+    click.echo(f"wrote {Path(out).resolve()}: {verified} of {checkable} entries with commands "
+               "have verified output", err=True)
+    if verified < checkable:
+        click.echo("faqkb: run `faqkb verify` first, then export again, or searches will miss the "
+                   "output of the others", err=True)
 
 
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:

@@ -1,4 +1,4 @@
-"""The `faqkb` console script: `faqkb search` starts without loading the build's tools.
+"""The `faqkb` console script: `faqkb search` and `faqkb show` start without loading the build's tools.
 
 A terminal lookup should answer in a blink, so it skips click and everything else the
 other commands need; every other command goes to :mod:`faqkb.integrations.cli`.
@@ -18,6 +18,10 @@ def _dispatch() -> int:
         from faqkb.integrations.search_cmd import main
 
         return main(sys.argv[2:])
+    if sys.argv[1:2] == ["show"]:  # reads the same index: works wherever search does
+        from faqkb.integrations.search_cmd import show_main
+
+        return show_main(sys.argv[2:])
     from faqkb.integrations.cli import run as cli_run
 
     try:

@@ -9,16 +9,24 @@ or a verification result changed since.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import math
 import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
+from faqkb.search import codes
 from faqkb.search.schema import STRONG_COLUMNS, WEIGHTS
 
 _CANDIDATES = 40  # bm25's best, re-ranked by coverage
+_GAP = 2  # words between two query words that still count as side by side
+#: What a query word found in people's own words (STRONG_COLUMNS) adds again, times its idf.
+STRENGTH = 1.0
+#: What two query words side by side in people's own words add, as a share of their idf.
+PROXIMITY = 2.0
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+_AH = re.compile(r"\bAH\d{5}\b", re.IGNORECASE)
 # Words that say nothing about which entry is meant; the question words carry no signal.
 STOPWORDS = frozenset("""
 a an and are as at be but by can could do does doing for from get gets getting got has have
@@ -27,15 +35,37 @@ there these this to use using was we what when where which who why will with wou
 """.split())
 
 
-@dataclass(frozen=True)
 class Hit:
-    """One matching entry."""
+    """One matching entry.
 
-    id: str
-    question: str
-    section: str
-    score: float
-    snippet: str
+    A plain class with slots: a dataclass would load :mod:`inspect` on every lookup.
+    """
+
+    __slots__ = ("answer", "id", "question", "refs", "score", "section", "snippet", "url")
+
+    def __init__(self, id: str, question: str, section: str, score: float, snippet: str,
+                 refs: tuple[str, ...] = (), url: str | None = None, answer: str = "") -> None:
+        self.id = id
+        self.question = question
+        self.section = section
+        self.score = score
+        self.snippet = snippet
+        #: The original FAQ's anchors the entry answers (its ``legacy`` refs).
+        self.refs = refs
+        #: The entry's page on the published site; None when the site's ``site_url`` is unknown.
+        self.url = url
+        #: The entry's answer (Markdown), for the terminal's first lines.
+        self.answer = answer
+
+    def __repr__(self) -> str:
+        return f"Hit({self.id!r}, score={self.score!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hit) and all(getattr(self, k) == getattr(other, k)
+                                              for k in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.score))
 
 
 def terms(query: str) -> list[str]:
@@ -56,13 +86,17 @@ def fts_query(words: list[str]) -> str:
 
 
 # The SQL, built apart from running it, so each query can be read and tested on its own.
-CANDIDATES_SQL = (
-    "SELECT entries.rowid, bm25(entries, " + ", ".join(str(w) for w in WEIGHTS.values()) + ") "
-    "FROM entries WHERE entries MATCH ? ORDER BY 2 LIMIT ?"
-)
+def candidates_sql(weights: dict[str, float]) -> str:
+    """bm25's best entries, with these column weights (in :data:`WEIGHTS`' order)."""
+    return ("SELECT entries.rowid, bm25(entries, " + ", ".join(str(weights[c]) for c in WEIGHTS) + ") "
+            "FROM entries WHERE entries MATCH ? ORDER BY 2 LIMIT ?")
+
+
+CANDIDATES_SQL = candidates_sql(WEIGHTS)
 MATCHING_SQL = "SELECT rowid FROM entries WHERE entries MATCH ?"
 TOTAL_SQL = "SELECT count(*) FROM meta"
-META_SQL = "SELECT entry, question, section FROM meta WHERE rid = ?"
+META_SQL = "SELECT entry, question, section, refs, url, answer FROM meta WHERE rid = ?"
+WORDS_SQL = "SELECT text FROM words WHERE word = ?"
 SNIPPET_SQL = ("SELECT snippet(entries, -1, '[', ']', '…', 12) FROM entries "
                "WHERE entries MATCH ? AND rowid = ?")
 
@@ -82,6 +116,74 @@ def idf(total: int, matching: int) -> float:
     return math.log((total - matching + 0.5) / (matching + 0.5) + 1)
 
 
+def expand(db: sqlite3.Connection, query: str) -> list[str]:
+    """The words to search for: the query's own, each OpenSSL code's library + reason word
+    (the same for 1.x and 3.x codes), and the text of each code the index knows (a pasted
+    bare ``error:0A00010B`` or ``AH02578`` also finds entries that only name the reason)."""
+    found = codes.code_words(query)
+    texts = []
+    for word in [*found, *(m.lower() for m in _AH.findall(query))]:
+        with contextlib.suppress(sqlite3.Error):  # an index made before the tables existed
+            row = db.execute(WORDS_SQL, (word,)).fetchone()
+            if row:
+                texts.append(row[0])
+    return terms(" ".join([query, *found, *texts]))
+
+
+SPELLING_SQL = "SELECT word FROM spelling WHERE spelling MATCH ? ORDER BY rank LIMIT 60"
+SHORT_SQL = "SELECT word FROM spelling WHERE word GLOB ? AND length(word) BETWEEN ? AND ?"
+
+
+def distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def corrections(db: sqlite3.Connection, word: str) -> list[str]:
+    """The indexed words closest to ``word``, which the index does not hold (a typo):
+    one edit away for words up to 7 letters, two for longer; the same first letter (people
+    rarely mistype it, and it keeps short words from turning into others). Empty if none."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    allowed = 1 if len(word) < 8 else 2
+    grams = " OR ".join(dict.fromkeys(f'"{word[i:i + 3]}"' for i in range(len(word) - 2)))
+    try:
+        rows = [r[0] for r in db.execute(SPELLING_SQL, (grams,))]
+    except sqlite3.Error:  # an index made before the spelling table existed
+        return []
+    if len(word) <= 6:
+        # A short word shares few letter triples with its typo ("chian", "chain": none), so
+        # the words of its first letter and length are read too (a scan, for typos only).
+        with contextlib.suppress(sqlite3.Error):
+            rows += [r[0] for r in db.execute(SHORT_SQL, (word[0] + "*", len(word) - 1, len(word) + 1))]
+    near = {w: distance(word, w) for w in rows
+            if w[0] == word[0] and abs(len(w) - len(word)) <= allowed}
+    best = min(near.values(), default=allowed + 1)
+    return sorted(w for w, d in near.items() if d == best <= allowed)[:3]
+
+
+def halves(db: sqlite3.Connection, word: str) -> list[str]:
+    """Two indexed words that ``word``, which the index does not hold, is written of
+    ("capath": "ca" and "path"), the most even split first tried; empty if none."""
+    if len(word) < 5 or not word.isalpha():
+        return []
+    for i in sorted(range(2, len(word) - 1), key=lambda i: abs(len(word) - 2 * i)):
+        parts = [word[:i], word[i:]]
+        if all(db.execute(MATCHING_SQL + " LIMIT 1", (f'"{p}"',)).fetchone() for p in parts):
+            return parts
+    return []
+
+
 def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list[int]:
     """Row ids, best first: coverage decides, bm25 (scaled to at most 0.5) breaks ties."""
     best = max(bm25.values()) or 1.0
@@ -89,36 +191,57 @@ def rank(bm25: dict[int, float], coverage: dict[int, float], limit: int) -> list
                   reverse=True)[:limit]
 
 
-def search(index: Path, query: str, limit: int = 5) -> list[Hit]:
+def search(index: Path, query: str, limit: int = 5, *, typos: bool = True,
+           weights: dict[str, float] | None = None, proximity: float = PROXIMITY,
+           strength: float = STRENGTH) -> list[Hit]:
     """The best ``limit`` entries for ``query``, best first (empty when nothing matches).
 
     bm25 over an OR of the words lets one rare word outweigh the rest of a question, so
     candidates are re-ranked by coverage: every query word an entry contains adds that
-    word's idf, twice when it is in the question, aliases or old question (where people's
-    own words are), and bm25 only breaks ties.
+    word's idf, and ``strength`` times it again when it is in the question, aliases or old
+    question (where people's own words are); two query words side by side there add
+    ``proximity`` times their mean idf; bm25 only breaks ties. A word no entry holds is read
+    as two indexed words run together (:func:`halves`) or the closest indexed words
+    (:func:`corrections`), unless ``typos`` is False. ``weights`` replaces the columns' bm25
+    weights; these four keywords are for ``bench/search_eval.py``'s ablation and sweep.
     """
-    words = terms(query)
-    if not words:
+    if not terms(query):
         return []
-    match = fts_query(words)
     with contextlib.closing(sqlite3.connect(f"file:{index}?mode=ro", uri=True)) as db:
-        total = db.execute(TOTAL_SQL).fetchone()[0] or 1
-        rows = db.execute(CANDIDATES_SQL, (match, _CANDIDATES)).fetchall()
-        if not rows:
+        words = expand(db, query)
+        found: dict[str, set[int]] = {}  # FTS5 term -> the rows holding it
+        for term in word_terms(words):
+            found[term] = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
+            if not found[term] and typos:
+                word = term.strip('"*')
+                for fixed in halves(db, word) or corrections(db, word):
+                    found[f'"{fixed}"'] = {r[0] for r in db.execute(MATCHING_SQL, (f'"{fixed}"',))}
+        found = {term: rows for term, rows in found.items() if rows}
+        if not found:
             return []
+        match = " OR ".join(found)
+        total = db.execute(TOTAL_SQL).fetchone()[0] or 1
+        sql = CANDIDATES_SQL if weights is None else candidates_sql(weights)
+        rows = db.execute(sql, (match, _CANDIDATES)).fetchall()
         bm25 = {rid: -score for rid, score in rows}
         coverage = dict.fromkeys(bm25, 0.0)
-        for term in word_terms(words):
-            anywhere = {r[0] for r in db.execute(MATCHING_SQL, (term,))}
-            if not anywhere:
-                continue
+        for term, anywhere in found.items():
             strong = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(term),))}
             weight = idf(total, len(anywhere))
             for rid in coverage:
-                coverage[rid] += weight * ((rid in anywhere) + (rid in strong))
+                coverage[rid] += weight * ((rid in anywhere) + strength * (rid in strong))
+        # Proximity: two of the query's words side by side (a stopword or two apart) in an
+        # entry's question, aliases or old question, as the reader wrote them, count again.
+        plain = [t for t in found if t.startswith('"') and t.endswith('"')]
+        for a, b in itertools.pairwise(plain):
+            near = {r[0] for r in db.execute(MATCHING_SQL, (strong_term(f"NEAR({a} {b}, {_GAP})"),))}
+            weight = proximity * (idf(total, len(found[a])) + idf(total, len(found[b]))) / 2
+            for rid in near & coverage.keys():
+                coverage[rid] += weight
         out = []
         for rid in rank(bm25, coverage, limit):
-            entry, question, section = db.execute(META_SQL, (rid,)).fetchone()
+            entry, question, section, refs, url, answer = db.execute(META_SQL, (rid,)).fetchone()
             snip = db.execute(SNIPPET_SQL, (match, rid)).fetchone()[0]
-            out.append(Hit(entry, question, section, round(coverage[rid], 3), " ".join(snip.split())))
+            out.append(Hit(entry, question, section, round(coverage[rid], 3), " ".join(snip.split()),
+                           tuple(json.loads(refs)), url, answer))
     return out
