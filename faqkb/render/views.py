@@ -59,6 +59,9 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         items.append(f"server scenario <code>{html.escape(cmd.scenario)}</code>")
     # Only the tools this command really ran (the cache keeps which), with their versions.
     tools = _tools(er, res.tools)
+    if res.also:  # it passed with other versions too (make matrix): name them all in the mark
+        tools = _versions(er, res)
+        items.append(html.escape(f"passed with {_and(tools)}"))
     title = html.escape((f"with {_and(tools)}, " if tools else "") + f"on {er.date}", quote=True)
     what = "Reproduces the error" if failing else "Verified"
     return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i), title
@@ -67,6 +70,17 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
 def _tools(er: EntryResult, names: list[str]) -> list[str]:
     """``OpenSSL 3.0.19``... for the tool ``names`` whose version this run read, in order."""
     return [f"{label(n)} {er.tools[n]}" for n in dict.fromkeys(names) if er.tools.get(n)]
+
+
+def _versions(er: EntryResult, res: CommandResult) -> list[str]:
+    """``OpenSSL 3.0.19 and 3.5.7``... : each tool of ``res`` with every version it passed with,
+    this run's first, then those of its other runs (``res.also``)."""
+    out = []
+    for n in dict.fromkeys(res.tools):
+        seen = [v for v in dict.fromkeys([er.tools.get(n, ""), *(a.get(n, "") for a in res.also)]) if v]
+        if seen:
+            out.append(f"{label(n)} {_and(seen)}")
+    return out
 
 
 def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
@@ -86,6 +100,11 @@ def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
               f"{failed} FAILED" if failed else "", f"{unverified} not verified" if unverified else ""]
     n = len(e.commands)
     tools = _tools(er, [t for r in results if r is not None and r.ok for t in r.tools])
+    passed = [r for r in results if r is not None and r.ok]
+    if any(r.also for r in passed):  # make matrix: each tool with every version some command passed with
+        merged = CommandResult(index=-1, status=PASSED, tools=[t for r in passed for t in r.tools],
+                               also=[a for r in passed for a in r.also])
+        tools = _versions(er, merged)
     with_tools = f" with {_and(tools)}" if tools else ""
     status = FAILED if failed else UNVERIFIED if unverified else PASSED
     counted = ", ".join(c for c in counts if c)

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from faqkb._util import SYSTEM_PATH
+from faqkb._util import command_path
 from faqkb.errors import EXIT_INVALID, FaqkbError
 from faqkb.model import HTTPD_SCENARIO, Command, Entry
 from faqkb.proc import spawn
@@ -130,10 +130,11 @@ def probe(name: str, command: str) -> str:
     :class:`ToolError` when it fails otherwise, says nothing readable, or hangs.
     """
     program = _program(command)
-    if program and "/" not in program and shutil.which(program, path=SYSTEM_PATH) is None:
+    path = command_path()  # the PATH commands get: the version probed is the one they run
+    if program and "/" not in program and shutil.which(program, path=path) is None:
         return ""
     with tempfile.TemporaryDirectory(prefix="faqkb-probe-") as scratch:
-        env = {"PATH": SYSTEM_PATH, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+        env = {"PATH": path, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
                "LC_ALL": "C.UTF-8", "TERM": "dumb"}
         try:
             out = spawn.run(["/bin/bash", "--noprofile", "--norc", "-c", command], text=True,
@@ -175,8 +176,8 @@ def _default(name: str) -> str:
 
 # Probed once per process: (tool, its declared command or "" for a default) -> version or error.
 _LOCK = threading.Lock()
-_KNOWN: dict[tuple[str, str], str | ToolError] = {}
-_BUSY: dict[tuple[str, str], threading.Lock] = {}
+_KNOWN: dict[tuple[str, str, str], str | ToolError] = {}
+_BUSY: dict[tuple[str, str, str], threading.Lock] = {}
 
 
 class Versions:
@@ -195,7 +196,7 @@ class Versions:
     def version(self, name: str) -> str:
         """The version of tool ``name`` (empty: not installed here); ToolError if it fails."""
         command = self.specs[name]
-        key = (name, command if self.declared else "")
+        key = (name, command if self.declared else "", command_path())
         with _LOCK:
             busy = _BUSY.setdefault(key, threading.Lock())
         with busy:  # concurrent first callers wait for one probe rather than start two

@@ -21,7 +21,7 @@ from faqkb.project import Project
 from faqkb.results import CACHED, CommandResult, EntryResult
 from faqkb.run.runner import RunContext, run_entry
 from faqkb.snapshots import compare
-from faqkb.verify.cache import ResultCache, entry_key
+from faqkb.verify.cache import PassLog, ResultCache, entry_key
 from faqkb.verify.servers import SharedServers
 from faqkb.verify.tools import Versions, entry_tools, label
 
@@ -95,8 +95,13 @@ def verify_kb(
     # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
     mode = sandbox_mode()
     cache = ResultCache(project.cache_dir)
+    passlog = PassLog(project.cache_dir)
     todo: list[tuple[Entry, str]] = []
     entry_versions: dict[str, dict[str, str]] = {}
+    # The key of everything but the tool versions: runs with other versions of the same
+    # entry (make matrix) are told apart from runs of an entry that changed.
+    base = {e.id: entry_key(e, kb.snippets_dir, {"sandbox": mode},
+                            reader=(project.reader_dir, project.reader_home)) for e in entries}
     for e in entries:
         mine = entry_versions[e.id] = {n: versions[n] for names in used[e.id] for n in names}
         key = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode},
@@ -124,6 +129,9 @@ def verify_kb(
         report.results[er.entry] = er
         if check_snapshots:
             cache.put(er)
+    if check_snapshots:
+        for eid, er in report.results.items():
+            passlog.record(er, base[eid])
     report.results = dict(sorted(report.results.items()))
     report.seconds = time.monotonic() - start
     if cache.write_error:
