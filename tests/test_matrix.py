@@ -67,3 +67,67 @@ def render_with(faqkb, project: Path, env: dict[str, str]) -> str:
     assert res.returncode == 0, res.stdout + res.stderr
     return (project.parent / "out" / "faq" / "certificates.md").read_text()
 
+
+
+# ------------------------------------------------------------------ expect.when: version-specific cases
+WHEN_ENTRY = MINIMAL.format(id="alpha") + """\
+commands:
+  - run: fake
+    expect:
+      stdout: ['^fake 1\\.0$']
+      when:
+        - versions: {fake: ">=2"}
+          says: Version 2 prints `2.0`.
+          stdout: ['^fake 2\\.0$']
+"""
+
+
+def test_a_when_case_chooses_the_expectations_by_the_tool_version(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path / "kb", {"alpha": WHEN_ENTRY})
+    set_plugin_options(project, tools={"fake": "fake --version"})
+    env = {"FAQKB_SANDBOX": "off"}
+    v1, v2, v3 = (fake_tool(tmp_path / f"v{n}", f"{n}.0") for n in (1, 2, 3))
+    old = faqkb(project, "verify", "--no-cache", env={**env, "FAQKB_TOOLS_PATH": str(v1)})
+    assert old.returncode == 0, old.stdout + old.stderr  # the command's own pattern
+    page = render_with(faqkb, project, {**env, "FAQKB_TOOLS_PATH": str(v2)})  # the case's
+    got = marks(page)
+    assert got[0].endswith("Verified: exit 0 · 1 pattern · the case for fake 2 and later"
+                           " · passed with fake 2.0 and 1.0"), got
+    assert ('<div class="faqkb-differs faqkb-differs-applied" markdown>\n'
+            "**With fake 2 and later:** Version 2 prints `2.0`.\n</div>") in page, page
+    # With 3.0 the case holds too, and its pattern (2.0) is what fails: the case replaced stdout.
+    bad = faqkb(project, "verify", env={**env, "FAQKB_TOOLS_PATH": str(v3)})
+    assert bad.returncode == 1 and "stdout does not match /^fake 2\\.0$/" in bad.stderr, bad.stderr
+
+
+def test_the_page_shows_a_case_that_did_not_apply(tmp_path: Path, faqkb) -> None:
+    project = make_project(tmp_path / "kb", {"alpha": WHEN_ENTRY})
+    set_plugin_options(project, tools={"fake": "fake --version"})
+    env = {"FAQKB_SANDBOX": "off", "FAQKB_TOOLS_PATH": str(fake_tool(tmp_path / "v1", "1.0"))}
+    page = render_with(faqkb, project, env)
+    assert ('<div class="faqkb-differs" markdown>\n**With fake 2 and later:** Version 2 prints '
+            "`2.0`.\n</div>") in page, page
+    assert "the case for" not in marks(page)[0], marks(page)
+
+
+def test_lint_reports_a_bad_when_case_where_it_is(tmp_path: Path, faqkb) -> None:
+    bad = MINIMAL.format(id="alpha") + """\
+commands:
+  - run: fake
+    expect:
+      when:
+        - {versions: {fake: '<2'}, says: nothing changes}
+        - versions: {fakee: "2.x"}
+          says: typos
+          stdout: ['^fake 2\\.0$']
+"""
+    project = make_project(tmp_path / "kb", {"alpha": bad})
+    set_plugin_options(project, tools={"fake": "fake --version"})
+    res = faqkb(project, "build")
+    path = project / "docs" / "faq" / "alpha.yml"
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert f"{path}:12:11: this when case changes no expectation" in res.stderr, res.stderr
+    assert f"{path}:13:22: unknown tool 'fakee'; did you mean 'fake'?" in res.stderr, res.stderr
+    assert (f"{path}:13:29: version condition '2.x' for fakee is not one faqkb reads; write clauses"
+            " like >=3.5") in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from faqkb import placeholders
-from faqkb.model import HTTPD_SCENARIO, Command, Entry, KnowledgeBase
+from faqkb.model import HTTPD_SCENARIO, Command, Entry, Expect, KnowledgeBase, When, version_words
 from faqkb.render.links import Urls, link_entries
-from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence
+from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence, md_inline
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import PS2, with_prompts
@@ -44,15 +44,17 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines), ""
     # What was checked, as short items rather than a sentence: a reader skims 70 of these on
     # a page. The exit status is the real one (a cached result keeps it).
-    failing = cmd.expect.exit != 0
-    code = res.exit_code if res.exit_code is not None else cmd.expect.exit
+    ex, case = applied(cmd, er)
+    failing = ex.exit != 0
+    code = res.exit_code if res.exit_code is not None else ex.exit
     items = [f"exit {html.escape(str(code))}"]
-    ex = cmd.expect
     patterns = len(ex.stdout + ex.stderr + ex.output + ex.stdout_not + ex.stderr_not + ex.output_not)
     items += [_count(patterns, "pattern"), _count(len(ex.files), "file"),
               _count(len(ex.server_log + ex.server_log_not), "server-log line")]
     if cmd.snapshot is not None:
         items.append("snapshot")
+    if case is not None:
+        items.append(html.escape(f"the case for {_case_words(case)}"))
     if cmd.scenario == HTTPD_SCENARIO:
         items.append("against the httpd configuration above")
     elif cmd.scenario:
@@ -65,6 +67,24 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
     title = html.escape((f"with {_and(tools)}, " if tools else "") + f"on {er.date}", quote=True)
     what = "Reproduces the error" if failing else "Verified"
     return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i), title
+
+
+def applied(cmd: Command, er: EntryResult | None) -> tuple[Expect, When | None]:
+    """The expectations ``cmd`` was checked against in the run of ``er`` (its tool versions
+    choose an ``expect.when`` case), and that case, if one applied."""
+    return cmd.expect.for_versions(er.tools if er is not None else {})
+
+
+def _case_words(case: When) -> str:
+    """``OpenSSL 3.5 and later``: the versions a case is for, as a reader says them."""
+    return _and([f"{label(name)} {version_words(cond)}" for name, cond in case.versions])
+
+
+def _differs(cmd: Command, er: EntryResult | None) -> list[dict[str, Any]]:
+    """One Markdown line per ``expect.when`` case: for which versions, and what differs then."""
+    _, case = applied(cmd, er)
+    return [{"text": f"**With {md_inline(_case_words(w))}:** {w.says.strip()}", "applied": w is case}
+            for w in cmd.expect.when]
 
 
 def _tools(er: EntryResult, names: list[str]) -> list[str]:
@@ -91,7 +111,7 @@ def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
     done = {c.index: c for c in er.commands}
     results = [done.get(i) for i in range(len(e.commands))]
     ok = [i for i, r in enumerate(results) if r is not None and r.ok]
-    reproduced = sum(1 for i in ok if e.commands[i].expect.exit != 0)
+    reproduced = sum(1 for i in ok if applied(e.commands[i], er)[0].exit != 0)
     failed = sum(1 for r in results if r is not None and r.status == FAILED)
     unverified = len(results) - len(ok) - failed
     counts = [f"{len(ok) - reproduced} verified" if len(ok) > reproduced else "",
@@ -117,10 +137,9 @@ def _count(n: int, noun: str) -> str:
     return "" if n == 0 else f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _matched_lines(cmd: Command, output: str) -> set[int]:
-    """The indexes of the lines of ``output`` that the command's output patterns matched (the
-    evidence a folded block keeps in view)."""
-    ex = cmd.expect
+def _matched_lines(ex: Expect, output: str) -> set[int]:
+    """The indexes of the lines of ``output`` that the command's output patterns (``ex``)
+    matched (the evidence a folded block keeps in view)."""
     lines: set[int] = set()
     for pattern in ex.stdout + ex.stderr + ex.output:
         try:
@@ -165,7 +184,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     # matched; the whole output is one click away (a <details>), saying how much is hidden.
     full_output, fold_summary = "", ""
     if output.count("\n") + 1 > FOLD_AT:
-        shown_lines, hidden = excerpt(output, _matched_lines(cmd, output))
+        shown_lines, hidden = excerpt(output, _matched_lines(applied(cmd, er)[0], output))
         if hidden:
             full_output = output
             total = output.count("\n") + 1
@@ -184,6 +203,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "stdin": stdin,
         "server_log": server_log,
         "note": cmd.note,
+        "differs": _differs(cmd, er),
         "status": status,
         "mark": mark,
         "mark_title": mark_title,
@@ -204,7 +224,8 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
         for name, content in e.httpd.files
     ]
     httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == HTTPD_SCENARIO]
-    on_purpose = bool(httpd_cmds) and all(e.commands[c.index].expect.exit != 0 for c in httpd_cmds)
+    on_purpose = bool(httpd_cmds) and all(applied(e.commands[c.index], er)[0].exit != 0
+                                          for c in httpd_cmds)
     if er and httpd_cmds and all(c.ok for c in httpd_cmds) and on_purpose:
         # Every command against it fails, as the entry says: a broken example, not advice.
         status = REPRODUCED

@@ -94,7 +94,10 @@ def command_tools(cmd: Command, names: Iterable[str], scripts: Mapping[str, str]
     from faqkb import placeholders  # the text as run: {{ live: }} parts in, {{ show: }} out
 
     programs = programs_run(placeholders.for_run(cmd.run, dict(placeholders.NAMES)), scripts)
-    return [n for n in names if n in programs or (n == "httpd" and cmd.scenario == HTTPD_SCENARIO)]
+    # A tool whose version picks the command's expectations (expect.when) counts as used: its
+    # version goes into the cache key and the mark, like a tool the command runs.
+    return [n for n in names if n in programs or n in cmd.expect.tools
+            or (n == "httpd" and cmd.scenario == HTTPD_SCENARIO)]
 
 
 def entry_tools(entry: Entry, names: Iterable[str], snippets_dir: Path | None) -> list[list[str]]:

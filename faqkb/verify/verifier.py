@@ -120,7 +120,8 @@ def verify_kb(
     ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir,
                      httpd_problem=httpd_problem, reader_dir=project.reader_dir,
                      reader_home=project.reader_home, keep_sandboxes=keep_sandboxes,
-                     on_command=on_command, check=compare.check if check_snapshots else None)
+                     on_command=on_command, check=compare.check if check_snapshots else None,
+                     versions=dict(versions))
     for er in _run_all(todo, ctx, max(1, jobs or os.cpu_count() or 1), progress):
         # Which tools each command used, with the versions they ran with: the page's marks.
         er.tools = entry_versions[er.entry]
