@@ -94,7 +94,8 @@ def test_a_when_case_chooses_the_expectations_by_the_tool_version(tmp_path: Path
     assert got[0].endswith("Verified: exit 0 · 1 pattern · the case for fake 2 and later"
                            " · passed with fake 2.0 and 1.0"), got
     assert ('<div class="faqkb-differs faqkb-differs-applied" markdown>\n'
-            "**With fake 2 and later:** Version 2 prints `2.0`.\n</div>") in page, page
+            "**With fake 2 and later:** Version 2 prints `2.0`. (verified with fake 2.0)\n</div>"
+            ) in page, page
     # With 3.0 the case holds too, and its pattern (2.0) is what fails: the case replaced stdout.
     bad = faqkb(project, "verify", env={**env, "FAQKB_TOOLS_PATH": str(v3)})
     assert bad.returncode == 1 and "stdout does not match /^fake 2\\.0$/" in bad.stderr, bad.stderr
@@ -103,11 +104,18 @@ def test_a_when_case_chooses_the_expectations_by_the_tool_version(tmp_path: Path
 def test_the_page_shows_a_case_that_did_not_apply(tmp_path: Path, faqkb) -> None:
     project = make_project(tmp_path / "kb", {"alpha": WHEN_ENTRY})
     set_plugin_options(project, tools={"fake": "fake --version"})
-    env = {"FAQKB_SANDBOX": "off", "FAQKB_TOOLS_PATH": str(fake_tool(tmp_path / "v1", "1.0"))}
-    page = render_with(faqkb, project, env)
+    env = {"FAQKB_SANDBOX": "off"}
+    v1, v2 = fake_tool(tmp_path / "v1", "1.0"), fake_tool(tmp_path / "v2", "2.0")
+    page = render_with(faqkb, project, {**env, "FAQKB_TOOLS_PATH": str(v1)})
     assert ('<div class="faqkb-differs" markdown>\n**With fake 2 and later:** Version 2 prints '
-            "`2.0`.\n</div>") in page, page
+            "`2.0`.\n</div>") in page, page  # shown, though no run proved it yet
     assert "the case for" not in marks(page)[0], marks(page)
+    # make matrix: once the case passed with 2.0, the page built with 1.0 says so.
+    assert faqkb(project, "verify", env={**env, "FAQKB_TOOLS_PATH": str(v2)}).returncode == 0
+    page = render_with(faqkb, project, {**env, "FAQKB_TOOLS_PATH": str(v1)})
+    assert ('<div class="faqkb-differs" markdown>\n**With fake 2 and later:** Version 2 prints '
+            "`2.0`. (verified with fake 2.0)\n</div>") in page, page
+    assert marks(page)[0].endswith("Verified: exit 0 · 1 pattern · passed with fake 1.0 and 2.0"), marks(page)
 
 
 def test_lint_reports_a_bad_when_case_where_it_is(tmp_path: Path, faqkb) -> None:

@@ -80,11 +80,21 @@ def _case_words(case: When) -> str:
     return _and([f"{label(name)} {version_words(cond)}" for name, cond in case.versions])
 
 
-def _differs(cmd: Command, er: EntryResult | None) -> list[dict[str, Any]]:
-    """One Markdown line per ``expect.when`` case: for which versions, and what differs then."""
+def _differs(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> list[dict[str, Any]]:
+    """One Markdown line per ``expect.when`` case: for which versions, what differs then, and
+    the versions it passed with (this run's, or another's of ``make matrix``: ``res.also``)."""
     _, case = applied(cmd, er)
-    return [{"text": f"**With {md_inline(_case_words(w))}:** {w.says.strip()}", "applied": w is case}
-            for w in cmd.expect.when]
+    runs: list[dict[str, str]] = []
+    if er is not None and res is not None and res.ok:
+        runs = [er.tools, *({**er.tools, **other} for other in res.also)]
+    out = []
+    for w in cmd.expect.when:
+        proven = [f"{label(n)} {run[n]}" for run in runs if w.holds(run)
+                  for n, _ in w.versions if run.get(n)]
+        shown = " " + md_inline(f"(verified with {_and(list(dict.fromkeys(proven)))})") if proven else ""
+        out.append({"text": f"**With {md_inline(_case_words(w))}:** {w.says.strip()}{shown}",
+                    "applied": w is case})
+    return out
 
 
 def _tools(er: EntryResult, names: list[str]) -> list[str]:
@@ -203,7 +213,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "stdin": stdin,
         "server_log": server_log,
         "note": cmd.note,
-        "differs": _differs(cmd, er),
+        "differs": _differs(cmd, res, er),
         "status": status,
         "mark": mark,
         "mark_title": mark_title,
