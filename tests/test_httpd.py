@@ -136,6 +136,13 @@ def test_prepare_writes_private_config_files_and_wrappers(sandbox: Path) -> None
     assert sandbox.stat().st_mode & 0o777 == 0o755
 
 
+def test_the_commands_of_an_httpd_entry_get_faqkb_tools_path_too(sandbox: Path, monkeypatch) -> None:
+    # make matrix's OpenSSL must be the one an httpd entry's s_client runs, after the wrappers.
+    monkeypatch.setenv("FAQKB_TOOLS_PATH", "/opt/openssl-3.5/faqkb-bin")
+    _, env = HttpdProcess(Httpd(config=vhost()), sandbox).prepare()
+    assert env["PATH"].startswith(f"{sandbox}/bin:/opt/openssl-3.5/faqkb-bin:/usr/local/sbin:"), env
+
+
 def test_prepare_refuses_what_it_cannot_serve(sandbox: Path, tmp_path: Path) -> None:
     with pytest.raises(HttpdError, match="mod_nosuch"):
         HttpdProcess(Httpd(config="", modules=("nosuch",)), sandbox).prepare()

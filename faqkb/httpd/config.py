@@ -73,7 +73,7 @@ import socket
 import threading
 from pathlib import Path
 
-from faqkb._util import SYSTEM_PATH
+from faqkb._util import SYSTEM_PATH, command_path
 from faqkb.model import Httpd
 
 #: The httpd binary; FAQKB_APACHE2 points elsewhere (another layout, or none to test without).
@@ -260,8 +260,9 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        # The wrappers first, then the system's programs (never the caller's own PATH).
-        env = {"PATH": f"{sb / 'bin'}:{SYSTEM_PATH}", **self.apache_env()}
+        # The wrappers first, then FAQKB_TOOLS_PATH's and the system's programs, as for any
+        # command (make matrix's OpenSSL too); never the caller's own PATH.
+        env = {"PATH": f"{sb / 'bin'}:{command_path()}", **self.apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:
