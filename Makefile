@@ -11,7 +11,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test lint bench system-deps test-deps clean wheel
+.PHONY: site test lint bench system-deps test-deps clean wheel matrix
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ wheel: $(STAMP) system-deps
 	$(BIN)/faqkb verify --jobs $(JOBS)
 	$(BIN)/faqkb index --out $(SHIPPED_INDEX)
 	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+
+# Verify the KB with a second OpenSSL: 3.5, built once from Debian 13's source package into
+# $(OPENSSL35) (long: started niced), its command-line tool first on the commands' PATH
+# (FAQKB_TOOLS_PATH); then with the system's, and build the site, whose marks name both versions.
+OPENSSL35 ?= .cache/openssl-3.5
+matrix: $(STAMP) system-deps
+	nice -n 10 bash .ci/openssl-3.5 $(OPENSSL35)
+	FAQKB_TOOLS_PATH=$(abspath $(OPENSSL35))/faqkb-bin $(BIN)/faqkb verify --strict --jobs $(JOBS)
+	$(BIN)/faqkb verify --strict --jobs $(JOBS)
+	$(BIN)/faqkb build --strict --jobs $(JOBS)
 
 clean:
 	rm -rf site .faqkb-cache .pytest_cache

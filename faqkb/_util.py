@@ -22,8 +22,19 @@ if TYPE_CHECKING:
 
 #: The PATH every child process faqkb starts gets (never the caller's own).
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#: faqkb's own variable naming directories to put before :data:`SYSTEM_PATH` on every command's
+#: PATH and every tool probe's: how ``make matrix`` verifies with another build of a tool (an
+#: OpenSSL 3.5 command-line tool) without touching the system's. Only absolute directories count.
+TOOLS_PATH_VAR = "FAQKB_TOOLS_PATH"
 TAIL_LINES = 8
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def command_path() -> str:
+    """The PATH a command or tool probe starts with: the directories of ``FAQKB_TOOLS_PATH``
+    (faqkb's own environment), then :data:`SYSTEM_PATH`."""
+    extra = [d for d in os.environ.get(TOOLS_PATH_VAR, "").split(":") if d.startswith("/")]
+    return ":".join([*dict.fromkeys(extra), SYSTEM_PATH])
 
 
 @contextlib.contextmanager

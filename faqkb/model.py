@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +25,68 @@ SNAP_SUFFIX = ".snap"
 ENTRY_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 
 
+#: One clause of a version condition: ``>=3.5``, ``<3.5``, ``==3.0``, ``!=2``, or a bare ``3.0``
+#: (meaning ``==``); a condition is clauses joined by commas, all of which must hold.
+VERSION_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)\s*$")
+_VERSION_WORDS = {">=": "{} and later", "<=": "{} and earlier", ">": "after {}", "<": "before {}",
+                  "==": "{}", "!=": "other than {}"}
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    """The leading dotted numbers of a tool's version: ``(3, 5, 7)`` for ``3.5.7``, ``3.5.7a``."""
+    m = re.match(r"\d+(?:\.\d+)*", version.strip())
+    return tuple(int(x) for x in m.group(0).split(".")) if m else ()
+
+
+def version_holds(condition: str, version: str) -> bool:
+    """True when ``version`` (``3.5.7``) meets ``condition`` (``>=3.5``, ``>=3.0,<3.5``).
+
+    Each clause compares as many numbers as it writes, so ``==3.0`` is every 3.0.x and ``>3.5``
+    means 3.6 and later; a tool that is not installed (no version) meets no condition."""
+    have = _numbers(version)
+    if not have:
+        return False
+    for clause in condition.split(","):
+        m = VERSION_CLAUSE.match(clause)
+        if m is None:  # refused by the loader; never true
+            return False
+        op, want = m.group(1) or "==", tuple(int(x) for x in m.group(2).split("."))
+        got = (have + (0,) * len(want))[: len(want)]
+        if not {">=": got >= want, "<=": got <= want, ">": got > want, "<": got < want,
+                "==": got == want, "!=": got != want}[op]:
+            return False
+    return True
+
+
+def version_words(condition: str) -> str:
+    """``3.5 and later`` for ``>=3.5``; ``3.0 and later and before 3.5`` for ``>=3.0,<3.5``."""
+    parts = []
+    for clause in condition.split(","):
+        m = VERSION_CLAUSE.match(clause)
+        if m:
+            parts.append(_VERSION_WORDS[m.group(1) or "=="].format(m.group(2)))
+    return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class When:
+    """A version-specific case of a command's expectations (``expect.when[]``): when every tool
+    of ``versions`` has a version meeting its condition, the expectation keys of ``fields``
+    replace the command's own; ``says`` tells readers what differs (the page shows it)."""
+
+    versions: tuple[tuple[str, str], ...]
+    says: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def holds(self, tools: dict[str, str]) -> bool:
+        """True when each named tool's version (in ``tools``) meets its condition."""
+        return all(version_holds(cond, tools.get(name, "")) for name, cond in self.versions)
+
+
 @dataclass(frozen=True)
 class Expect:
-    """What a command must do. ``exit`` is a status or ``"nonzero"``; patterns are regexes."""
+    """What a command must do. ``exit`` is a status or ``"nonzero"``; patterns are regexes;
+    ``when`` holds the version-specific cases (see :meth:`for_versions`)."""
 
     exit: int | str = 0
     stdout: tuple[str, ...] = ()
@@ -38,14 +98,33 @@ class Expect:
     files: tuple[str, ...] = ()
     server_log: tuple[str, ...] = ()
     server_log_not: tuple[str, ...] = ()
+    when: tuple[When, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Expect:
         """Build from the validated ``expect`` mapping."""
-        kw: dict[str, Any] = {k: tuple(v) for k, v in d.items() if k != "exit"}
+        kw: dict[str, Any] = {k: tuple(v) for k, v in d.items() if k not in ("exit", "when")}
         if "exit" in d:
             kw["exit"] = d["exit"]
+        kw["when"] = tuple(
+            When(versions=tuple(w["versions"].items()), says=w["says"],
+                 fields=tuple((k, v if k == "exit" else tuple(v)) for k, v in w.items()
+                              if k not in ("versions", "says")))
+            for w in d.get("when", ()))
         return cls(**kw)
+
+    def for_versions(self, tools: dict[str, str]) -> tuple[Expect, When | None]:
+        """The expectations that apply with these tool versions (``{name: version}``): the
+        first case of ``when`` that holds replaces the keys it gives; and that case, if any."""
+        for case in self.when:
+            if case.holds(tools):
+                return dataclasses.replace(self, when=(), **dict(case.fields)), case
+        return dataclasses.replace(self, when=()), None
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """The tools whose versions choose among the cases, in order, each once."""
+        return tuple(dict.fromkeys(name for case in self.when for name, _ in case.versions))
 
 
 @dataclass(frozen=True)

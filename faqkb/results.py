@@ -41,6 +41,9 @@ class CommandResult:
     missing: list[str] = field(default_factory=list)
     #: The tools the command used (names; their versions are the entry result's ``tools``).
     tools: list[str] = field(default_factory=list)
+    #: Other versions of those tools the same command (same entry, same expectations) passed
+    #: with, one ``{tool: version}`` per run, as recorded by ``make matrix`` (the page names them).
+    also: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # from JSON: the plain word

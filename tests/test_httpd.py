@@ -128,10 +128,19 @@ def test_prepare_writes_private_config_files_and_wrappers(sandbox: Path) -> None
     assert "LoadModule cgid_module" in base and "log_config_module" not in base  # built in
     assert base.count("LoadModule headers_module") == 1
     assert f'Include "{sandbox}/conf/entry.conf"' in base
+    # httpd's default LogLevel (warn): what an entry finds in the log is what a reader's logs
+    assert "LogLevel" not in base
     for name, mode in (("cgi-bin/env.cgi", 0o755), ("pp.sh", 0o755), ("htdocs/note.txt", 0o644),
                        ("bin/apachectl", 0o755), ("bin/httpd", 0o755)):
         assert (sandbox / name).stat().st_mode & 0o777 == mode, name
     assert sandbox.stat().st_mode & 0o777 == 0o755
+
+
+def test_the_commands_of_an_httpd_entry_get_faqkb_tools_path_too(sandbox: Path, monkeypatch) -> None:
+    # make matrix's OpenSSL must be the one an httpd entry's s_client runs, after the wrappers.
+    monkeypatch.setenv("FAQKB_TOOLS_PATH", "/opt/openssl-3.5/faqkb-bin")
+    _, env = HttpdProcess(Httpd(config=vhost()), sandbox).prepare()
+    assert env["PATH"].startswith(f"{sandbox}/bin:/opt/openssl-3.5/faqkb-bin:/usr/local/sbin:"), env
 
 
 def test_prepare_refuses_what_it_cannot_serve(sandbox: Path, tmp_path: Path) -> None:
@@ -155,7 +164,8 @@ def test_version_is_2_4() -> None:
 
 @needs_httpd
 def test_minimal_ssl_vhost_serves_the_page_and_logs(sandbox: Path, curl) -> None:
-    with HttpdProcess(Httpd(config=vhost()), sandbox, timeout=20) as b:
+    # AH01964 is an info message: the base config logs at httpd's default warn.
+    with HttpdProcess(Httpd(config="LogLevel info\n" + vhost()), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()
@@ -205,7 +215,7 @@ def test_stdenvvars_cgi_sees_ssl_variables(sandbox: Path, curl) -> None:
 def test_no_shared_cipher_fails_and_is_logged(sandbox: Path, curl) -> None:
     extra = ("    SSLProtocol -all +TLSv1.2\n"
              "    SSLCipherSuite ECDHE-ECDSA-AES256-GCM-SHA384\n")
-    with HttpdProcess(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config="LogLevel info\n" + vhost(extra)), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()
@@ -223,7 +233,7 @@ def test_no_shared_cipher_fails_and_is_logged(sandbox: Path, curl) -> None:
 @needs_httpd
 def test_vhost_error_log_is_read_too(sandbox: Path, curl) -> None:
     extra = "    ErrorLog /var/log/apache2/ssl_error_log\n"
-    with HttpdProcess(Httpd(config=vhost(extra)), sandbox, timeout=20) as b:
+    with HttpdProcess(Httpd(config="LogLevel info\n" + vhost(extra)), sandbox, timeout=20) as b:
         values, _ = b.prepare()
         b.start()
         mark = b.log_mark()

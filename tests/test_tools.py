@@ -178,3 +178,16 @@ def test_a_snippet_script_the_command_runs_counts_too() -> None:
 def test_help_describes_the_general_use(faqkb, tmp_path: Path) -> None:
     out = " ".join(faqkb(tmp_path, "--help", timeout=60).stdout.split())
     assert "on any subject" in out and "git, python, curl" in out and "`tools`" in out
+
+
+def test_version_conditions_compare_as_many_numbers_as_they_write() -> None:
+    from faqkb.model import version_holds, version_words
+
+    assert version_holds(">=3.5", "3.5.7") and not version_holds(">=3.5", "3.0.19")
+    assert version_holds("<3.5", "3.0.19") and not version_holds("<3.5", "3.5.0")
+    assert version_holds("==3.0", "3.0.19") and version_holds("3.0", "3.0.2")
+    assert not version_holds(">3.5", "3.5.9") and version_holds(">3.5", "3.6.0")
+    assert version_holds(">=3.0,<3.5", "3.2.1") and not version_holds(">=3.0,<3.5", "3.5.1")
+    assert version_holds("!=2", "3.1") and version_holds(">=9.2", "9.2p1")
+    assert not version_holds(">=1", "")  # not installed: no condition holds
+    assert version_words(">=3.0,<3.5") == "3.0 and later and before 3.5"

@@ -15,7 +15,7 @@ Sandbox layout (``S`` = the sandbox; the runner puts fixtures and snippets in ``
 
     S/conf/httpd.conf   base config (ServerRoot S, PidFile, Mutex, ErrorLog, modules, ...)
     S/conf/entry.conf   the entry's config, ports and paths rewritten, lines kept 1:1
-    S/logs/error_log    the main error log (LogLevel info: handshake failures appear here)
+    S/logs/error_log    the main error log (httpd's default LogLevel warn, unless the entry sets one)
     S/run/              pid file, mutexes, shmcb session cache, mod_cgid socket
     S/htdocs/           DocumentRoot, with an index.html ("It works!")
     S/cgi-bin/          for CGI scripts (written from ``files``; made executable)
@@ -42,8 +42,10 @@ A ``files`` name is sandbox-relative, or a reader path mapped by the same table
 with ``#!`` are made executable. So ``SSLCertificateFile /etc/ssl/certs/server.crt`` loads
 ``S/server.crt``. Debian's envvars (``${APACHE_LOG_DIR}``, ``${APACHE_RUN_DIR}``,
 ``${APACHE_LOCK_DIR}``, ``${APACHE_PID_FILE}``, ``${APACHE_RUN_USER}``,
-``${APACHE_RUN_GROUP}``) are defined too. The base config has ``LogLevel info``; an entry that
-sets ``LogLevel warn`` hides the info-level handshake failures, as it would for a reader.
+``${APACHE_RUN_GROUP}``) are defined too. The base config sets no ``LogLevel``, so httpd logs at
+its default ``warn``, as a reader's does: what an entry's commands find in the error log is what
+httpd logs by default, unless the entry's own config sets ``LogLevel info`` (or ``ssl:debug``)
+as its answer tells readers to.
 
 Ports: ``Listen 443`` (also ``Listen 0.0.0.0:443``, ``Listen [::]:443 https``) becomes
 ``Listen 127.0.0.1:<https port> https``; ``Listen 80`` the plain HTTP port; any other listened
@@ -71,7 +73,7 @@ import socket
 import threading
 from pathlib import Path
 
-from faqkb._util import SYSTEM_PATH
+from faqkb._util import SYSTEM_PATH, command_path
 from faqkb.model import Httpd
 
 #: The httpd binary; FAQKB_APACHE2 points elsewhere (another layout, or none to test without).
@@ -258,8 +260,9 @@ class HttpdConfig:
                        "http_url": f"http://localhost:{p}/"}
             values.setdefault("host", "localhost")
         values |= {f"port_{r}": str(p) for r, p in self.ports.items() if r not in (80, 443)}
-        # The wrappers first, then the system's programs (never the caller's own PATH).
-        env = {"PATH": f"{sb / 'bin'}:{SYSTEM_PATH}", **self.apache_env()}
+        # The wrappers first, then FAQKB_TOOLS_PATH's and the system's programs, as for any
+        # command (make matrix's OpenSSL too); never the caller's own PATH.
+        env = {"PATH": f"{sb / 'bin'}:{command_path()}", **self.apache_env()}
         return values, env
 
     def rewrite(self, text: str) -> str:
@@ -382,7 +385,6 @@ class HttpdConfig:
             f'PidFile "{self.pid_file}"',
             f"Mutex file:{sb}/run default",
             f'ErrorLog "{self.error_log}"',
-            "LogLevel info",
             *self._module_lines(),
             "User nobody",
             "Group nogroup",

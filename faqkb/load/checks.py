@@ -21,7 +21,7 @@ from faqkb._util import did_you_mean
 from faqkb.errors import Kind, Problem
 from faqkb.httpd.config import HttpdError, files_target, safe_relative
 from faqkb.load.located import KeyPath, Located
-from faqkb.model import ENTRY_LINK, HTTPD_SCENARIO, TAGS_FILE, Entry, Section
+from faqkb.model import ENTRY_LINK, HTTPD_SCENARIO, TAGS_FILE, VERSION_CLAUSE, Entry, Section
 from faqkb.pki.fixtures import FIXTURES
 from faqkb.tlsserver.scenarios import SCENARIOS
 
@@ -48,6 +48,8 @@ class Registries:
     #: The tag vocabulary; None when the FAQ has no tags file (any tag goes).
     tags: dict[str, str] | None
     snippets_dir: Path | None
+    #: The project's tools (``expect.when`` names only these); None: not checked.
+    tools: tuple[str, ...] | None = None
 
 
 def _strs(value: Any) -> list[str]:
@@ -231,26 +233,61 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
         problems.append(doc.problem((*base, "timeout"), "timeout must be a number of seconds, "
                                     "not NaN or infinity"))
     expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
-    for j, name in enumerate(_strs(expect.get("files"))):
-        norm = posixpath.normpath(name)
-        if name.startswith("/") or norm.split("/")[0] == "..":
-            problems.append(doc.problem((*base, "expect", "files", j), f"expect.files {name[:60]!r} "
-                                        "must be a path inside the sandbox (relative, no ..)"))
+    for where, block in expect_blocks(base, expect):
+        for j, name in enumerate(_strs(block.get("files"))):
+            norm = posixpath.normpath(name)
+            if name.startswith("/") or norm.split("/")[0] == "..":
+                problems.append(doc.problem((*where, "files", j), f"expect.files {name[:60]!r} "
+                                            "must be a path inside the sandbox (relative, no ..)"))
+        if (block.get("server_log") or block.get("server_log_not")) and scenario is None:
+            problems.append(doc.problem((*where, "server_log"), "server_log expectations need a "
+                                        "scenario; add scenario: to the command"))
+    problems += check_when(doc, base, expect, reg)
     if cmd.get("snapshot") not in (None, False) and cmd.get("show") == "none":
         problems.append(doc.problem((*base, "snapshot"), "a snapshot records the output the page "
                                     "shows, and show: none shows none; show it, or check it with "
                                     "expect: instead"))
-    if (expect.get("server_log") or expect.get("server_log_not")) and scenario is None:
-        problems.append(doc.problem((*base, "expect", "server_log"),
-                                    "server_log expectations need a scenario; add scenario: to the command"))
+    return problems
+
+
+def expect_blocks(base: KeyPath, expect: dict[str, Any]) -> list[tuple[KeyPath, dict[str, Any]]]:
+    """A command's ``expect`` and each of its ``when`` cases, with where each one is."""
+    cases = expect.get("when")
+    return [((*base, "expect"), expect)] + [
+        ((*base, "expect", "when", i), case)
+        for i, case in enumerate(cases if isinstance(cases, list) else []) if isinstance(case, dict)]
+
+
+def check_when(doc: Located, base: KeyPath, expect: dict[str, Any], reg: Registries) -> list[Problem]:
+    """Each ``expect.when`` case names the project's tools, with conditions faqkb can read."""
+    problems = []
+    for where, case in expect_blocks(base, expect)[1:]:
+        versions = case.get("versions")
+        for name, cond in (versions.items() if isinstance(versions, dict) else ()):
+            if reg.tools is not None and name not in reg.tools:
+                hint = did_you_mean(name, reg.tools, otherwise=f"the project's tools are "
+                                    f"{', '.join(reg.tools)}; declare others in the faqkb plugin "
+                                    "option tools")
+                problems.append(doc.problem((*where, "versions", name), f"unknown tool {name!r}; "
+                                            f"{hint}", key=True))
+            if isinstance(cond, str) and not all(VERSION_CLAUSE.match(c) for c in cond.split(",")):
+                problems.append(doc.problem((*where, "versions", name), f"version condition "
+                                            f"{cond[:40]!r} for {name} is not one faqkb reads; write "
+                                            "clauses like >=3.5 or <3.5 (>=, <=, >, <, ==, !=, then "
+                                            "dotted numbers), joined by commas: >=3.0,<3.5"))
+        if isinstance(versions, dict) and len(case) == 2:  # versions and says, nothing to change
+            problems.append(doc.problem(where, "this when case changes no expectation; give the "
+                                        "keys that differ with these versions (stdout: [...], ...)"))
     return problems
 
 
 def check_patterns(doc: Located, base: KeyPath, cmd: dict[str, Any]) -> list[Problem]:
     """Every expectation pattern and snapshot mask is a valid regular expression."""
     expect: dict[str, Any] = cmd["expect"] if isinstance(cmd.get("expect"), dict) else {}
-    places: list[tuple[KeyPath, str]] = [((*base, "expect", fld, j), pattern) for fld in PATTERN_FIELDS
-                                         for j, pattern in enumerate(_strs(expect.get(fld)))]
+    places: list[tuple[KeyPath, str]] = [((*where, fld, j), pattern)
+                                         for where, block in expect_blocks(base, expect)
+                                         for fld in PATTERN_FIELDS
+                                         for j, pattern in enumerate(_strs(block.get(fld)))]
     snapshot = cmd.get("snapshot")
     masks = _strs(snapshot.get("mask")) if isinstance(snapshot, dict) else []
     places += [((*base, "snapshot", "mask", j), pattern) for j, pattern in enumerate(masks)]

@@ -30,6 +30,7 @@ from faqkb.load.snapfiles import attach_snapshots
 from faqkb.load.strays import stray_entries
 from faqkb.model import SNAP_SUFFIX, Entry, KnowledgeBase
 from faqkb.project import Project
+from faqkb.verify.tools import tool_specs
 
 
 @dataclass
@@ -135,18 +136,20 @@ def load_kb(
     *,
     only: list[str] | None = None,
     schema_memo: Path | None = None,
+    tools: tuple[str, ...] | None = None,
 ) -> KnowledgeBase:
     """Load every entry below ``faq_dir``; raise :class:`ContentError` listing every problem.
 
     With ``only``, problems in other files are tolerated (kept in ``kb.problems``), so one
-    author's unfinished entry does not stop another from running theirs.
+    author's unfinished entry does not stop another from running theirs. ``tools``: the
+    project's tool names, the only ones an ``expect.when`` case may name (None: not checked).
     """
     faq_dir = Path(faq_dir)
     if not faq_dir.is_dir():
         raise ContentError([Problem(str(faq_dir), 1, 1, "FAQ directory not found")])
     side = load_sections(faq_dir)
     tags, tag_problems = load_tags(faq_dir)
-    reg = Registries(side.sections, tags, snippets_dir)
+    reg = Registries(side.sections, tags, snippets_dir, tools)
     memo = SchemaMemo(schema_memo)
     loaded = _Loaded(problems=side.problems + tag_problems)
     files = _entry_files(faq_dir)
@@ -172,7 +175,8 @@ def load_project(project: Project, *, only: list[str] | None = None,
     """
     strays = stray_entries(project.faq_dir, project.docs_dir, project.root)
     try:
-        kb = load_kb(project.faq_dir, project.snippets_dir, only=only, schema_memo=schema_memo)
+        kb = load_kb(project.faq_dir, project.snippets_dir, only=only, schema_memo=schema_memo,
+                     tools=tuple(tool_specs(project.tools)))
     except ContentError as exc:
         raise ContentError(exc.problems + ([] if only is not None else strays)) from None
     if strays and only is None:

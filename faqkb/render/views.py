@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from faqkb import placeholders
-from faqkb.model import HTTPD_SCENARIO, Command, Entry, KnowledgeBase
+from faqkb.model import HTTPD_SCENARIO, Command, Entry, Expect, KnowledgeBase, When, version_words
 from faqkb.render.links import Urls, link_entries
-from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence, first_sentence
+from faqkb.render.markdown import FOLD_AT, clip, excerpt, fence, first_sentence, md_inline
 from faqkb.results import FAILED, PASSED, UNVERIFIED, CommandResult, EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import PS2, with_prompts
@@ -45,29 +45,73 @@ def _mark(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> tu
         return FAILED, "<br>".join(_keep_spaces(ln) for ln in lines), ""
     # What was checked, as short items rather than a sentence: a reader skims 70 of these on
     # a page. The exit status is the real one (a cached result keeps it).
-    failing = cmd.expect.exit != 0
-    code = res.exit_code if res.exit_code is not None else cmd.expect.exit
+    ex, case = applied(cmd, er)
+    failing = ex.exit != 0
+    code = res.exit_code if res.exit_code is not None else ex.exit
     items = [f"exit {html.escape(str(code))}"]
-    ex = cmd.expect
     patterns = len(ex.stdout + ex.stderr + ex.output + ex.stdout_not + ex.stderr_not + ex.output_not)
     items += [_count(patterns, "pattern"), _count(len(ex.files), "file"),
               _count(len(ex.server_log + ex.server_log_not), "server-log line")]
     if cmd.snapshot is not None:
         items.append("snapshot")
+    if case is not None:
+        items.append(html.escape(f"the case for {_case_words(case)}"))
     if cmd.scenario == HTTPD_SCENARIO:
         items.append("against the httpd configuration above")
     elif cmd.scenario:
         items.append(f"server scenario <code>{html.escape(cmd.scenario)}</code>")
     # Only the tools this command really ran (the cache keeps which), with their versions.
     tools = _tools(er, res.tools)
+    if res.also:  # it passed with other versions too (make matrix): name them all in the mark
+        tools = _versions(er, res)
+        items.append(html.escape(f"passed with {_and(tools)}"))
     title = html.escape((f"with {_and(tools)}, " if tools else "") + f"on {er.date}", quote=True)
     what = "Reproduces the error" if failing else "Verified"
     return (REPRODUCED if failing else PASSED), f"{what}: " + " · ".join(i for i in items if i), title
 
 
+def applied(cmd: Command, er: EntryResult | None) -> tuple[Expect, When | None]:
+    """The expectations ``cmd`` was checked against in the run of ``er`` (its tool versions
+    choose an ``expect.when`` case), and that case, if one applied."""
+    return cmd.expect.for_versions(er.tools if er is not None else {})
+
+
+def _case_words(case: When) -> str:
+    """``OpenSSL 3.5 and later``: the versions a case is for, as a reader says them."""
+    return _and([f"{label(name)} {version_words(cond)}" for name, cond in case.versions])
+
+
+def _differs(cmd: Command, res: CommandResult | None, er: EntryResult | None) -> list[dict[str, Any]]:
+    """One Markdown line per ``expect.when`` case: for which versions, what differs then, and
+    the versions it passed with (this run's, or another's of ``make matrix``: ``res.also``)."""
+    _, case = applied(cmd, er)
+    runs: list[dict[str, str]] = []
+    if er is not None and res is not None and res.ok:
+        runs = [er.tools, *({**er.tools, **other} for other in res.also)]
+    out = []
+    for w in cmd.expect.when:
+        proven = [f"{label(n)} {run[n]}" for run in runs if w.holds(run)
+                  for n, _ in w.versions if run.get(n)]
+        shown = " " + md_inline(f"(verified with {_and(list(dict.fromkeys(proven)))})") if proven else ""
+        out.append({"text": f"**With {md_inline(_case_words(w))}:** {w.says.strip()}{shown}",
+                    "applied": w is case})
+    return out
+
+
 def _tools(er: EntryResult, names: list[str]) -> list[str]:
     """``OpenSSL 3.0.19``... for the tool ``names`` whose version this run read, in order."""
     return [f"{label(n)} {er.tools[n]}" for n in dict.fromkeys(names) if er.tools.get(n)]
+
+
+def _versions(er: EntryResult, res: CommandResult) -> list[str]:
+    """``OpenSSL 3.0.19 and 3.5.7``... : each tool of ``res`` with every version it passed with,
+    this run's first, then those of its other runs (``res.also``)."""
+    out = []
+    for n in dict.fromkeys(res.tools):
+        seen = [v for v in dict.fromkeys([er.tools.get(n, ""), *(a.get(n, "") for a in res.also)]) if v]
+        if seen:
+            out.append(f"{label(n)} {_and(seen)}")
+    return out
 
 
 def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
@@ -78,7 +122,7 @@ def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
     done = {c.index: c for c in er.commands}
     results = [done.get(i) for i in range(len(e.commands))]
     ok = [i for i, r in enumerate(results) if r is not None and r.ok]
-    reproduced = sum(1 for i in ok if e.commands[i].expect.exit != 0)
+    reproduced = sum(1 for i in ok if applied(e.commands[i], er)[0].exit != 0)
     failed = sum(1 for r in results if r is not None and r.status == FAILED)
     unverified = len(results) - len(ok) - failed
     counts = [f"{len(ok) - reproduced} verified" if len(ok) > reproduced else "",
@@ -87,6 +131,11 @@ def entry_mark(e: Entry, er: EntryResult | None) -> tuple[str, str]:
               f"{failed} FAILED" if failed else "", f"{unverified} not verified" if unverified else ""]
     n = len(e.commands)
     tools = _tools(er, [t for r in results if r is not None and r.ok for t in r.tools])
+    passed = [r for r in results if r is not None and r.ok]
+    if any(r.also for r in passed):  # make matrix: each tool with every version some command passed with
+        merged = CommandResult(index=-1, status=PASSED, tools=[t for r in passed for t in r.tools],
+                               also=[a for r in passed for a in r.also])
+        tools = _versions(er, merged)
     with_tools = f" with {_and(tools)}" if tools else ""
     status = FAILED if failed else UNVERIFIED if unverified else PASSED
     counted = ", ".join(c for c in counts if c)
@@ -99,10 +148,9 @@ def _count(n: int, noun: str) -> str:
     return "" if n == 0 else f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _matched_lines(cmd: Command, output: str, patterns: Sequence[str] | None = None) -> set[int]:
-    """The indexes of the lines of ``output`` that the command's output patterns (or
+def _matched_lines(ex: Expect, output: str, patterns: Sequence[str] | None = None) -> set[int]:
+    """The indexes of the lines of ``output`` that the output patterns of ``ex`` (or
     ``patterns``) matched: the evidence a folded block keeps in view."""
-    ex = cmd.expect
     lines: set[int] = set()
     for pattern in [*ex.stdout, *ex.stderr, *ex.output] if patterns is None else patterns:
         try:
@@ -147,13 +195,14 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
     # What site search indexes of this transcript: the command and the lines its expectations
     # matched (the error lines a reader pastes), not the whole output.
     out_lines, log_lines = output.split("\n"), server_log.split("\n")
-    evidence = [shown, *(out_lines[i] for i in sorted(_matched_lines(cmd, output))),
-                *(log_lines[i] for i in sorted(_matched_lines(cmd, server_log, cmd.expect.server_log)))]
+    expect = applied(cmd, er)[0]
+    evidence = [shown, *(out_lines[i] for i in sorted(_matched_lines(expect, output))),
+                *(log_lines[i] for i in sorted(_matched_lines(expect, server_log, expect.server_log)))]
     # Long output is folded: the block keeps its first lines and the lines the expectations
     # matched; the whole output is one click away (a <details>), saying how much is hidden.
     full_output, fold_summary = "", ""
     if output.count("\n") + 1 > FOLD_AT:
-        shown_lines, hidden = excerpt(output, _matched_lines(cmd, output))
+        shown_lines, hidden = excerpt(output, _matched_lines(expect, output))
         if hidden:
             full_output = output
             total = output.count("\n") + 1
@@ -171,6 +220,7 @@ def command_view(cmd: Command, res: CommandResult | None, er: EntryResult | None
         "stdin": stdin,
         "server_log": server_log,
         "note": cmd.note,
+        "differs": _differs(cmd, res, er),
         "status": status,
         "mark": mark,
         "mark_title": mark_title,
@@ -192,7 +242,8 @@ def httpd_view(e: Entry, er: EntryResult | None) -> dict[str, Any] | None:
         for name, content in e.httpd.files
     ]
     httpd_cmds = [c for c in (er.commands if er else []) if e.commands[c.index].scenario == HTTPD_SCENARIO]
-    on_purpose = bool(httpd_cmds) and all(e.commands[c.index].expect.exit != 0 for c in httpd_cmds)
+    on_purpose = bool(httpd_cmds) and all(applied(e.commands[c.index], er)[0].exit != 0
+                                          for c in httpd_cmds)
     if er and httpd_cmds and all(c.ok for c in httpd_cmds) and on_purpose:
         # Every command against it fails, as the entry says: a broken example, not advice.
         status = REPRODUCED

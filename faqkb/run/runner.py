@@ -25,7 +25,7 @@ from faqkb import placeholders
 from faqkb._util import plural, tail
 from faqkb.httpd.config import READER_PATHS, HttpdError
 from faqkb.httpd.process import HttpdProcess
-from faqkb.model import HTTPD_SCENARIO, Command, Entry
+from faqkb.model import HTTPD_SCENARIO, Command, Entry, Expect
 from faqkb.proc import spawn
 from faqkb.proc.pidlimit import PIDS_LIMIT
 from faqkb.proc.sandbox import Sandbox
@@ -74,6 +74,8 @@ class RunContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     #: Runs an entry's teardown (stop servers, remove the sandbox) later; None: at once.
     defer: Callable[[Callable[[], None]], None] | None = None
+    #: The tools' versions, ``{name: version}``: they choose a command's ``expect.when`` case.
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -247,13 +249,14 @@ class _EntryRun:
         proc = shell.run(placeholders.for_run(cmd.run, values), self.box, env, stdin=cmd.stdin,
                          timeout=cmd.timeout, cancel=self.ctx.cancel, sandbox=self.confine)
         refused = self.confine.limit_hits() - refused
-        log = self._settled_log(cmd, server, mark) if server else None
+        expect, _ = cmd.expect.for_versions(self.ctx.versions)
+        log = self._settled_log(expect, server, mark) if server else None
         # Expectations see what the page shows (reader's ports and paths), as authors write them.
         show = self.display
         shown = shell.ProcessResult(proc.exit_code, show(proc.stdout), show(proc.stderr),
                                     show(proc.combined), proc.seconds, proc.timed_out)
         shown_log = show(log) if log is not None else None
-        failures = expectations.check(cmd.expect, shown, self.box, shown_log, timeout=cmd.timeout)
+        failures = expectations.check(expect, shown, self.box, shown_log, timeout=cmd.timeout)
         if refused:  # a fork bomb, or a loop starting background jobs: say so first
             failures.insert(0, f"the command reached the sandbox's limit of {PIDS_LIMIT} processes "
                                f"and threads ({plural(refused, 'fork')} refused); every process of "
@@ -262,11 +265,11 @@ class _EntryRun:
             shown_tail = tail(redact(shown.combined))  # before the tail cuts a key's BEGIN line off
             if shown_tail:
                 failures.append("output ends with:\n" + shown_tail)
-            if shown_log and (cmd.expect.server_log or cmd.expect.server_log_not):
+            if shown_log and (expect.server_log or expect.server_log_not):
                 failures.append("server log:\n" + tail(redact(shown_log)))
         matched_log = [
             ln for ln in (shown_log or "").splitlines()
-            if any(re.search(p, ln) for p in cmd.expect.server_log)
+            if any(re.search(p, ln) for p in expect.server_log)
         ][:MAX_LOG_LINES]
         # Results feed every published view (pages, indexes, JUnit, --json): no key in them.
         return CommandResult(
@@ -283,11 +286,11 @@ class _EntryRun:
         )
 
     @staticmethod
-    def _settled_log(cmd: Command, server: _Server, mark: int) -> str:
+    def _settled_log(expect: Expect, server: _Server, mark: int) -> str:
         """What the server logged since ``mark``, once the expected lines are there (or 1 s)."""
         deadline = time.monotonic() + _LOG_SETTLE
         log = server.log_since(mark)
-        while not expectations.server_log_ready(cmd.expect, log) and time.monotonic() < deadline:
+        while not expectations.server_log_ready(expect, log) and time.monotonic() < deadline:
             time.sleep(0.02)
             log = server.log_since(mark)
         return log

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from faqkb._util import SYSTEM_PATH
+from faqkb._util import command_path
 from faqkb.model import DEFAULT_TIMEOUT
 from faqkb.proc import spawn
 from faqkb.proc.liveness import kill_group
@@ -56,7 +56,7 @@ def sandbox_env(sandbox: Path, extra: dict[str, str] | None = None) -> dict[str,
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
     env = {
-        "PATH": SYSTEM_PATH,
+        "PATH": command_path(),  # FAQKB_TOOLS_PATH's directories first (make matrix)
         "HOME": str(home),
         "TMPDIR": str(tmp),
         "LANG": "C.UTF-8",

@@ -77,6 +77,40 @@ def entry_key(entry: Entry, snippets_dir: Path | None, tools: dict[str, str], *,
     return hashlib.sha256(blob).hexdigest()
 
 
+class PassLog:
+    """Which tool versions each command of an entry passed with, over runs (``make matrix``
+    verifies once with the system's OpenSSL and once with another): ``passed/<id>.json`` under
+    the cache directory, kept for one tool-free key (the entry's inputs but the versions) and
+    dropped when the entry changes. Like the cache, it only informs: errors are ignored."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory / "passed"
+
+    def record(self, result: EntryResult, base: str) -> None:
+        """Add ``result``'s passing commands with its tool versions under ``base``, then set
+        each command's ``also`` to the other versions it passed with."""
+        path = self.dir / f"{result.entry}.json"
+        runs: list[dict[str, Any]] = []
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            data = json.loads(path.read_text("utf-8"))
+            if data["key"] == base:
+                runs = [r for r in data["runs"] if isinstance(r["tools"], dict) and isinstance(r["ok"], list)]
+        ok = sorted(c.index for c in result.commands if c.ok)
+        runs = [r for r in runs if r["tools"] != result.tools]
+        if ok:
+            runs.append({"tools": dict(result.tools), "ok": ok})
+        for c in result.commands:
+            mine = {n: result.tools.get(n, "") for n in c.tools}
+            seen: list[dict[str, str]] = []
+            for r in runs:
+                theirs = {n: str(r["tools"].get(n, "")) for n in c.tools}
+                if c.index in r["ok"] and theirs != mine and all(theirs.values()) and theirs not in seen:
+                    seen.append(theirs)
+            c.also = seen
+        with contextlib.suppress(OSError):
+            atomic_write(path, json.dumps({"key": base, "runs": runs[-8:]}, indent=1))
+
+
 class ResultCache:
     """One JSON file per entry under ``dir``; writes are atomic (temp file + rename)."""
 

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from faqkb._util import SYSTEM_PATH
+from faqkb._util import command_path
 from faqkb.errors import EXIT_INVALID, FaqkbError
 from faqkb.model import HTTPD_SCENARIO, Command, Entry
 from faqkb.proc import spawn
@@ -94,7 +94,10 @@ def command_tools(cmd: Command, names: Iterable[str], scripts: Mapping[str, str]
     from faqkb import placeholders  # the text as run: {{ live: }} parts in, {{ show: }} out
 
     programs = programs_run(placeholders.for_run(cmd.run, dict(placeholders.NAMES)), scripts)
-    return [n for n in names if n in programs or (n == "httpd" and cmd.scenario == HTTPD_SCENARIO)]
+    # A tool whose version picks the command's expectations (expect.when) counts as used: its
+    # version goes into the cache key and the mark, like a tool the command runs.
+    return [n for n in names if n in programs or n in cmd.expect.tools
+            or (n == "httpd" and cmd.scenario == HTTPD_SCENARIO)]
 
 
 def entry_tools(entry: Entry, names: Iterable[str], snippets_dir: Path | None) -> list[list[str]]:
@@ -130,10 +133,11 @@ def probe(name: str, command: str) -> str:
     :class:`ToolError` when it fails otherwise, says nothing readable, or hangs.
     """
     program = _program(command)
-    if program and "/" not in program and shutil.which(program, path=SYSTEM_PATH) is None:
+    path = command_path()  # the PATH commands get: the version probed is the one they run
+    if program and "/" not in program and shutil.which(program, path=path) is None:
         return ""
     with tempfile.TemporaryDirectory(prefix="faqkb-probe-") as scratch:
-        env = {"PATH": SYSTEM_PATH, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+        env = {"PATH": path, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
                "LC_ALL": "C.UTF-8", "TERM": "dumb"}
         try:
             out = spawn.run(["/bin/bash", "--noprofile", "--norc", "-c", command], text=True,
@@ -175,8 +179,8 @@ def _default(name: str) -> str:
 
 # Probed once per process: (tool, its declared command or "" for a default) -> version or error.
 _LOCK = threading.Lock()
-_KNOWN: dict[tuple[str, str], str | ToolError] = {}
-_BUSY: dict[tuple[str, str], threading.Lock] = {}
+_KNOWN: dict[tuple[str, str, str], str | ToolError] = {}
+_BUSY: dict[tuple[str, str, str], threading.Lock] = {}
 
 
 class Versions:
@@ -195,7 +199,7 @@ class Versions:
     def version(self, name: str) -> str:
         """The version of tool ``name`` (empty: not installed here); ToolError if it fails."""
         command = self.specs[name]
-        key = (name, command if self.declared else "")
+        key = (name, command if self.declared else "", command_path())
         with _LOCK:
             busy = _BUSY.setdefault(key, threading.Lock())
         with busy:  # concurrent first callers wait for one probe rather than start two

@@ -21,7 +21,7 @@ from faqkb.project import Project
 from faqkb.results import CACHED, CommandResult, EntryResult
 from faqkb.run.runner import RunContext, run_entry
 from faqkb.snapshots import compare
-from faqkb.verify.cache import ResultCache, entry_key
+from faqkb.verify.cache import PassLog, ResultCache, entry_key
 from faqkb.verify.servers import SharedServers
 from faqkb.verify.tools import Versions, entry_tools, label
 
@@ -73,6 +73,9 @@ class Keys:
     versions: dict[str, dict[str, str]]
     #: Declared tools some entry uses that are not installed here.
     missing_tools: list[str]
+    #: Entry id -> its key without the tool versions: runs of the same entry with other
+    #: versions (make matrix) are told apart from runs of an entry that changed.
+    base: dict[str, str]
 
 
 def entry_keys(kb: KnowledgeBase, project: Project, entries: Iterable[Entry]) -> Keys:
@@ -85,11 +88,12 @@ def entry_keys(kb: KnowledgeBase, project: Project, entries: Iterable[Entry]) ->
     # A result made without the sandbox is not reused once the sandbox runs (and vice versa).
     mode = sandbox_mode()
     out = Keys({}, used, {},
-               [n for n, v in versions.items() if not v and n in project.tools])
+               [n for n, v in versions.items() if not v and n in project.tools], {})
+    reader = (project.reader_dir, project.reader_home)
     for e in entries:
         mine = out.versions[e.id] = {n: versions[n] for names in used[e.id] for n in names}
-        out.keys[e.id] = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode},
-                                   reader=(project.reader_dir, project.reader_home))
+        out.keys[e.id] = entry_key(e, kb.snippets_dir, {**mine, "sandbox": mode}, reader=reader)
+        out.base[e.id] = entry_key(e, kb.snippets_dir, {"sandbox": mode}, reader=reader)
     return out
 
 
@@ -124,7 +128,9 @@ def verify_kb(
     report.notes += [f"{label(n)} is not installed here (tools.{n}): commands that use it fail, "
                      "those that require it are not run" for n in keys.missing_tools]
     cache = ResultCache(project.cache_dir)
+    passlog = PassLog(project.cache_dir)
     todo: list[tuple[Entry, str]] = []
+    base = keys.base
     for e in entries:
         key = keys.keys[e.id]
         hit = cache.get(e.id, key) if use_cache and check_snapshots else None
@@ -141,7 +147,8 @@ def verify_kb(
     ctx = RunContext(get_pki=_unset, lease=_unset, snippets_dir=kb.snippets_dir,
                      httpd_problem=httpd_problem, reader_dir=project.reader_dir,
                      reader_home=project.reader_home, keep_sandboxes=keep_sandboxes,
-                     on_command=on_command, check=compare.check if check_snapshots else None)
+                     on_command=on_command, check=compare.check if check_snapshots else None,
+                     versions={n: v for per in entry_versions.values() for n, v in per.items()})
     for er in _run_all(todo, ctx, max(1, jobs or os.cpu_count() or 1), progress):
         # Which tools each command used, with the versions they ran with: the page's marks.
         er.tools = entry_versions[er.entry]
@@ -150,6 +157,9 @@ def verify_kb(
         report.results[er.entry] = er
         if check_snapshots:
             cache.put(er)
+    if check_snapshots:
+        for eid, er in report.results.items():
+            passlog.record(er, base[eid])
     report.results = dict(sorted(report.results.items()))
     report.seconds = time.monotonic() - start
     if cache.write_error:
