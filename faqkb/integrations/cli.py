@@ -562,7 +562,7 @@ def suggest(text: tuple[str, ...], limit: int, as_json: bool) -> None:
     """
     from faqkb.project import read_config
     from faqkb.render.links import Urls
-    from faqkb.reports.suggest import comment, page_url
+    from faqkb.reports.suggest import THRESHOLD, comment, page_url
     from faqkb.reports.suggest import suggest as find
     from faqkb.search.index import ensure_index
 
@@ -590,7 +590,7 @@ def suggest(text: tuple[str, ...], limit: int, as_json: bool) -> None:
         click.echo(comment(found, urls, site_url is not None), nl=False)
     else:
         click.echo(f"faqkb: no entry answers this well (strength {found.strength:.2f}, "
-                   "0.70 needed); nothing to post", err=True)
+                   f"{THRESHOLD:.2f} needed); nothing to post", err=True)
     sys.exit(0 if found.good else EXIT_FAILED)
 
 
