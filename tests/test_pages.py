@@ -188,3 +188,14 @@ def test_render_out_writes_the_same_pages(tmp_path: Path, faqkb) -> None:
     home = (out / "index.md").read_text()
     assert "faqkb:landing" not in home and "## Most asked" in home and "(faq/alpha.md)" in home
     assert not list(out.rglob(":*"))  # the plugin's data keys are no files
+
+
+def test_a_summary_is_whole_sentences_never_a_fragment_a_block_cuts_off() -> None:
+    from faqkb.render.markdown import first_sentence
+
+    # A short first sentence takes the next one along, but not the words before a code block.
+    assert first_sentence("Remove the MSIE workarounds. The line\n\n```apache\nSetEnvIf x\n```\n") == \
+        "Remove the MSIE workarounds."
+    assert first_sentence("Yes. It works on every OpenSSL 3 release.\n") == \
+        "Yes. It works on every OpenSSL 3 release."
+    assert first_sentence("Run this. Then this one:\n\n```sh\nls\n```\n") == "Run this. Then this one…"

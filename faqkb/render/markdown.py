@@ -144,7 +144,9 @@ def first_sentence(md: str, most: int = MAX_DESCRIPTION) -> str:
     sentences = _SENTENCE_END.split(text)
     sentence = sentences[0]
     for more in sentences[1:]:
-        if len(sentence) >= SHORT_SENTENCE:
+        # Not a fragment a block cuts off ("The line" before a code block): a whole sentence,
+        # or one that introduces what follows.
+        if len(sentence) >= SHORT_SENTENCE or not more.rstrip().endswith((".", "!", "?", ":")):
             break
         sentence += " " + more
     if sentence.endswith(":"):  # it introduces a block the summary does not show
