@@ -194,7 +194,7 @@ def test_junit_counts_match_json_and_carry_tools_and_failures(tmp_path: Path, fa
     assert failure.get("message") == "stdout does not match /^three$/"
     assert failure.text is not None and "output ends with:\none\ntwo" in failure.text
     case = root.find(".//testcase[@name='command 2: Count: 1, 2']")
-    assert case is not None and case.get("file") == "docs/faq/alpha.yml" and case.get("line") == "12"
+    assert case is not None and case.get("file") == "docs/faq/alpha.yml" and case.get("line") == "13"  # its run: line
     assert float(case.get("time", "-1")) >= 0
     assert res.stderr.rstrip().splitlines()[-1].startswith("4 commands in 2 entries: 3 passed")
 

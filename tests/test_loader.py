@@ -110,7 +110,7 @@ def test_clean_entry_loads_into_model(tmp_path: Path) -> None:
     assert [c.run for c in e.commands] == ["echo hi", "false"]
     assert e.commands[0].expect.stdout == ("^hi$",)
     assert e.commands[1].expect.exit == "nonzero"
-    assert e.commands[0].line == 10
+    assert e.commands[0].line == 11  # its run: key, under the title
     assert e.legacy[0].ref == "good"
 
 

@@ -34,7 +34,7 @@ def test_verify_names_commands_by_title_else_first_line(tmp_path: Path, faqkb) -
     res = faqkb(project, "verify")
     assert res.returncode == 1
     path = project / "docs" / "faq" / "alpha.yml"
-    assert f"{path}:9: entry 'alpha', command 1 FAILED: Make the demo folder\n" in res.stderr
+    assert f"{path}:10: entry 'alpha', command 1 FAILED: Make the demo folder\n" in res.stderr
     assert f"{path}:14: entry 'alpha', command 2 FAILED: cd demo ...\n" in res.stderr
     assert f"{path}:18: entry 'alpha', command 3 FAILED: sleep 30\n" \
            "    timed out after 1 s (the whole process group was killed)" in res.stderr
@@ -46,7 +46,7 @@ def test_json_records_say_where_and_what(tmp_path: Path, faqkb) -> None:
     project = project_with(tmp_path)
     records = json.loads(faqkb(project, "verify", "--json").stdout)["commands"]
     assert [(r["file"], r["line"], r["title"], r["command"]) for r in records] == [
-        ("docs/faq/alpha.yml", 9, "Make the demo folder", "mkdir demo\necho made > demo/x"),
+        ("docs/faq/alpha.yml", 10, "Make the demo folder", "mkdir demo\necho made > demo/x"),
         ("docs/faq/alpha.yml", 14, None, "cd demo\ncat x"),
         ("docs/faq/alpha.yml", 18, None, "sleep 30"),
     ]
@@ -64,6 +64,22 @@ def test_junit_names_and_relative_paths(tmp_path: Path, faqkb) -> None:
         "command 1: Make the demo folder", "command 2: cd demo\ncat x", "command 3: sleep 30"]
     assert {c.get("file") for c in cases} == {"docs/faq/alpha.yml"}
     assert str(tmp_path) not in (project / "report.xml").read_text()
+
+
+def test_every_report_points_at_the_same_run_line(tmp_path: Path, faqkb) -> None:
+    """JUnit, --json, GitHub annotations and the text report name each command by the line
+    of its ``run:`` key (not the ``- title:`` line above it)."""
+    project = project_with(tmp_path)
+    lines = (project / "docs" / "faq" / "alpha.yml").read_text().splitlines()
+    runs = [n for n, text in enumerate(lines, 1) if text.lstrip(" -").startswith("run:")]
+    assert runs == [10, 14, 18]
+    res = faqkb(project, "verify", "--json", "--junit", "report.xml")
+    assert [r["line"] for r in json.loads(res.stdout)["commands"]] == runs
+    root = ET.parse(project / "report.xml").getroot()
+    assert [int(c.get("line", 0)) for c in root.iter("testcase")] == runs
+    gh = faqkb(project, "verify", "--format", "github").stdout
+    assert [int(ln.split("line=")[1].split(",")[0]) for ln in gh.splitlines()
+            if ln.startswith("::error")] == runs
 
 
 def test_try_shows_titles_timeouts_and_every_prompt(tmp_path: Path, faqkb) -> None:

@@ -78,7 +78,10 @@ def _read_entry(path: Path, reg: Registries, memo: SchemaMemo, out: _Loaded) -> 
         out.problems.append(
             doc.problem(("id",), f"duplicate id {entry_id!r} (also in {out.entries[entry_id].path})"))
         return
-    lines = [doc.where(("commands", i))[0] for i in range(len(doc.data.get("commands", [])))]
+    # A command's line is its `run:` key's, where every report (text, --json, JUnit, GitHub
+    # annotations) points: a title line above it would send the reader to the wrong line.
+    lines = [doc.where(("commands", i, "run"), key=True)[0]
+             for i in range(len(doc.data.get("commands", [])))]
     out.entries[entry_id] = Entry.from_dict(doc.data, path, lines)
 
 
