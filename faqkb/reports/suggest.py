@@ -15,7 +15,8 @@ unrelated issues (feature requests, other tools' errors). Re-measured with 68 en
 their aliases: 14 queries scored 0.75 or more, each with the right entry first, and no
 unrelated one scored more than 0.71 ("configure nginx as a reverse proxy", which shares
 its words with the reverse-proxy entries). The strength reads plain scores: the search's
-typo tolerance and proximity bonus are off for it (not for the ranking), so a word the FAQ
+typo tolerance and proximity bonus are off for it (not for the ranking; the re-ranking by
+meaning is off for both, these figures being measured without it), so a word the FAQ
 does not hold (``npm``, ``EACCES``) counts as unknown, not as the nearest word it has. The title and the
 whole text are judged apart: the whole text counts when it is good (a pasted error line
 names the problem better than most titles), else the error codes the body pastes (httpd's
@@ -37,7 +38,7 @@ THRESHOLD = 0.75
 #: And the least number of the text's words some entry has: one common word is no answer.
 MIN_WORDS = 2
 #: The strength reads plain scores (see the module's doc), on the scale it was measured on.
-PLAIN: dict[str, Any] = {"typos": False, "proximity": 0.0}
+PLAIN: dict[str, Any] = {"typos": False, "proximity": 0.0, "semantic": 0.0}
 #: Others are listed beside the best one while they score at least this share of it.
 RUNNERS_UP = 0.6
 
@@ -62,7 +63,9 @@ class Suggestion:
 
 def _judge(index: Path, text: str, limit: int) -> Suggestion:
     words = terms(text)
-    hits = search(index, text, limit)  # the ranking a reader gets from `faqkb search`
+    # The word ranking a reader gets from `faqkb search`, without its re-ranking by meaning:
+    # RUNNERS_UP and the strength were measured on this scale.
+    hits = search(index, text, limit, semantic=0.0)
     if not words or not hits:
         return Suggestion([], 0.0)
     own = [_alone(index, w) for w in words]

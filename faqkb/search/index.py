@@ -33,7 +33,7 @@ from faqkb.reports.text import command_text
 from faqkb.results import EntryResult
 from faqkb.run.redact import redact
 from faqkb.run.shellwords import with_prompts
-from faqkb.search import codes
+from faqkb.search import codes, vectors
 from faqkb.search.schema import COLUMNS, INDEX_NAME, SCHEMA_VERSION, TOKENIZE, project_digest
 
 _MD = re.compile(r"[`*_>#|]|\]\([^)]*\)")
@@ -160,6 +160,23 @@ def verified_counts(kb: KnowledgeBase, results: dict[str, EntryResult]) -> tuple
     return len(checkable), sum(1 for i in checkable if i in results)
 
 
+def asked(e: Entry) -> list[str]:
+    """The ways the entry is asked (question, aliases, old questions): each gets a vector, and
+    a query is as close to the entry as to the nearest of them."""
+    return list(dict.fromkeys([e.question, *e.aliases, *(leg.question for leg in e.legacy)]))
+
+
+def _vector_tables(db: sqlite3.Connection, embedder: vectors.Embedder) -> None:
+    """The tables a lookup embeds its query with (the model's tokenizer) and the entries'
+    vectors; ``info.vectors`` names the model, whose weights a lookup reads."""
+    db.execute("CREATE TABLE vectors (rid INTEGER PRIMARY KEY, vecs BLOB)")
+    db.execute("CREATE TABLE bpe_vocab (token TEXT PRIMARY KEY, id INTEGER) WITHOUT ROWID")
+    db.execute("CREATE TABLE bpe_merges (pair TEXT PRIMARY KEY, rank INTEGER) WITHOUT ROWID")
+    db.executemany("INSERT INTO bpe_vocab VALUES (?, ?)", embedder.vocabulary())
+    db.executemany("INSERT OR IGNORE INTO bpe_merges VALUES (?, ?)", embedder.merges())
+    db.execute("INSERT INTO info VALUES ('vectors', ?)", (vectors.MODEL,))
+
+
 def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, digest: str, *,
                 source: Path | None = None, site_url: str | None = None,
                 faq_prefix: str = "faq", stamp: str = "", tokenize: str = TOKENIZE) -> None:
@@ -181,6 +198,9 @@ def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, 
         # Every word the entries hold, by its letter triples: a lookup finds the words close
         # to one it does not know (a typo) without reading the whole vocabulary.
         db.execute("CREATE VIRTUAL TABLE spelling USING fts5(word, tokenize='trigram')")
+        embedder = vectors.Embedder()
+        if embedder.available:
+            _vector_tables(db, embedder)
         vocabulary: set[str] = set()
         for e in sorted(kb.entries.values(), key=lambda x: x.id):
             er = results.get(e.id)
@@ -193,6 +213,9 @@ def build_index(kb: KnowledgeBase, results: dict[str, EntryResult], path: Path, 
                         json.dumps(list(dict.fromkeys(leg.ref for leg in e.legacy))),
                         entry_url(site_url, faq_prefix, e.id), e.answer.strip(),
                         show_text(e, er), json.dumps(entry_doc(e, er, section))))
+            vecs = [v for v in map(embedder.vector, asked(e)) if v] if embedder.available else []
+            if vecs:
+                db.execute("INSERT INTO vectors VALUES (?, ?)", (cur.lastrowid, vectors.pack(vecs)))
         db.executemany("INSERT INTO spelling VALUES (?)", ((w,) for w in sorted(vocabulary)))
         db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)",
                        [*openssl_reason_table().items(),

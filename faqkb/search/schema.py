@@ -10,7 +10,7 @@ from faqkb import __version__
 
 INDEX_NAME = "search.sqlite"
 #: Bump when the index's layout or content changes, so old indexes are rebuilt.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 #: The FTS5 columns and their bm25 weights, in table order (bm25 takes weights by position).
 WEIGHTS: dict[str, float] = {
     "question": 8.0,
