@@ -41,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/search_eval.py
+	$(BIN)/python bench/search_eval.py bench/data/clean-room-queries.jsonl
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/mutation.py

@@ -4,6 +4,10 @@ and plain SQLite FTS5 bm25, in one run.
 
 `../shared/eval/dev-queries.jsonl` lists queries with the original FAQ anchors that answer
 them (best first). A hit counts when the entry carries one of those anchors in `legacy`.
+`bench/data/clean-room-queries.jsonl` holds 162 more in the same format (and a `style`):
+issue titles, pasted error lines, questions, how-tos and vague ones, written from the old
+FAQs' questions alone by someone who had seen neither the entries, nor their aliases, nor
+the real queries; a second check that a change generalizes.
 Run: `.venv/bin/python bench/search_eval.py [QUERIES.jsonl] [-v] [--sweep]` (after `faqkb verify`, so
 the verified output is indexed; the script says so when it is not).
 """
@@ -112,13 +116,14 @@ def main() -> int:
         "-typos": lambda q: [h.id for h in search(index, q, 3, typos=False)],
         "-stemming": lambda q: [h.id for h in search(unstemmed, q, 3)],
         "-proximity": lambda q: [h.id for h in search(index, q, 3, proximity=0.0)],
+        "-semantic": lambda q: [h.id for h in search(index, q, 3, semantic=0.0)],
         "lunr": lunr_engine(docs),
         "fts5-bm25": fts5_engine(docs),
     }
     n = len(queries)
     print(f"{n} queries from {path.name}, {len(kb.entries)} entries "
-          "(-typos, -stemming, -proximity: faqkb without typo tolerance, the porter stemmer, "
-          "the bonus for query words side by side)")
+          "(-typos, -stemming, -proximity, -semantic: faqkb without typo tolerance, the porter "
+          "stemmer, the bonus for query words side by side, the re-ranking by meaning)")
     for name, engine in engines.items():
         top1, top3 = score(engine, queries, refs, name, verbose)
         print(f"{name:11} top-1 {top1}/{n} = {top1 / n:4.0%}   top-3 {top3}/{n} = {top3 / n:4.0%}")
@@ -146,6 +151,12 @@ def main() -> int:
                                queries, refs, "strength", False)
             cells.append(f"={x:<4} {top1:2}/{top3:2}")
         print(f"  {'strength':9} " + "  ".join(cells) + "  (own words counted again)")
+        cells = []
+        for x in (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0):
+            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, semantic=x)],
+                               queries, refs, "semantic", False)
+            cells.append(f"={x:<4} {top1:2}/{top3:2}")
+        print(f"  {'semantic':9} " + "  ".join(cells) + "  (cosine's weight beside the words' share)")
     shutil.rmtree(tmp)
     return 0
 
