@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     p = _common("faqkb search", "Find the entries that answer a question or an error line, "
                 "offline. Paste the error as you saw it: OpenSSL codes (1.x or 3.x form), AH "
                 "numbers and browser codes are indexed, with the output each verified command "
-                "really produced.")
+                "really produced. Or ask in your own words: the best matches are re-ranked by "
+                "meaning, so a question need not use the entries' own words.")
     p.add_argument("query", nargs="+", help="words, a question, or a pasted error line")
     p.add_argument("-n", type=int, default=5, metavar="N", help="how many answers (default 5)")
     return p
