@@ -3,12 +3,15 @@ for unverified or stale ones, decoded error codes, and what a hit and `faqkb sho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from faqkb.search import vectors
 from faqkb.search.schema import SHIPPED
 from tests.kbutil import MINIMAL, build_wheel_venv, copy_tree, make_project, run_faqkb, tool_env
 
@@ -54,6 +57,12 @@ def test_installed_wheel_searches_its_shipped_index_from_an_empty_folder(
     show = faqkb("show", "cipher-shared")
     assert show.returncode == 0 and "  $ " in show.stdout and "no shared cipher" in show.stdout
     assert list(empty.iterdir()) == []  # a lookup writes nothing where it runs
+    # the shipped index carries the entries' meaning vectors and the tokenizer's tables
+    [shipped] = bin_dir.parent.glob("lib/python*/site-packages/faqkb/search/shipped/search.sqlite")
+    with contextlib.closing(sqlite3.connect(shipped)) as db:
+        assert db.execute("SELECT value FROM info WHERE key = 'vectors'").fetchone() == (vectors.MODEL,)
+        entries = db.execute("SELECT count(*) FROM meta").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] == entries > 60
 
 
 def test_unverified_project_says_so_and_verify_fixes_it(tmp_path: Path, faqkb) -> None:
