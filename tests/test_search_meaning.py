@@ -79,3 +79,16 @@ def test_an_index_without_vectors_still_answers_by_words(tmp_path: Path) -> None
         db.commit()
     assert [(h.id, h.score) for h in search(index, "renew an expiring certificate", 3)] == words
     assert words[0][0] == "renew"
+
+
+def test_an_unreadable_model_file_leaves_words_to_rank(tmp_path: Path, faqkb) -> None:
+    """A truncated weights file first on the path: no traceback, the words still answer."""
+    project = make_project(tmp_path / "kb", ENTRIES)
+    assert faqkb(project, "search", "renew", "--json").returncode == 0  # the index, with vectors
+    broken = tmp_path / "broken" / "wordllama" / "weights"
+    broken.mkdir(parents=True)
+    (broken / f"{vectors.MODEL}.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    res = faqkb(project, "search", "renew an expiring certificate", "--json",
+                env={"PYTHONPATH": str(tmp_path / "broken")})
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert json.loads(res.stdout)[0]["id"] == "renew"

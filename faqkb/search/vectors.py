@@ -180,13 +180,21 @@ def _unpack(blob: bytes) -> tuple[float, ...]:
     return struct.unpack(f"<{len(blob) // 2}e", blob)
 
 
+#: What a missing, truncated or foreign model file raises while it is read.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, struct.error)
+
+
 class Embedder:
-    """Texts to vectors, for building an index: None when the model is not installed."""
+    """Texts to vectors, for building an index; unavailable (the index gets no vectors, and
+    search ranks by words alone) when the model is not installed or cannot be read."""
 
     def __init__(self) -> None:
         weights, tokenizer = _package_file(_WEIGHTS), _package_file(_TOKENIZER)
-        self.weights = Weights(weights) if weights else None
-        self.tables = FileTables(tokenizer) if tokenizer and self.weights else None
+        self.weights: Weights | None = None
+        self.tables: FileTables | None = None
+        if weights and tokenizer:
+            with contextlib.suppress(*_UNREADABLE):
+                self.weights, self.tables = Weights(weights), FileTables(tokenizer)
 
     @property
     def available(self) -> bool:
@@ -212,8 +220,9 @@ class Embedder:
 
 def query_vector(db: sqlite3.Connection, text: str) -> tuple[float, ...] | None:
     """The vector of a query, with the index's tokenizer tables and the installed model's
-    weights; None when the index has no vectors or the model is not installed."""
-    with contextlib.suppress(sqlite3.Error):
+    weights; None when the index has no vectors or the model is missing or unreadable (the
+    lookup then ranks by words alone)."""
+    with contextlib.suppress(sqlite3.Error, *_UNREADABLE):
         row = db.execute("SELECT value FROM info WHERE key = 'vectors'").fetchone()
         if not row or row[0] != MODEL:
             return None
