@@ -187,6 +187,51 @@ def test_a_code_block_that_scrolls_is_reached_with_tab_and_scrolled_with_the_key
         assert b.js("[...document.querySelectorAll('.md-content pre > code[tabindex]')].every(c => c.scrollWidth > c.clientWidth)")
 
 
+# Every text box of every block with a copy button, scrolled to its end, against the button:
+# the overlaps as "block: text", where a line ends under the icon.
+# Every visible character of every block with a copy button, the block scrolled to its end,
+# against the button (spaces do not count: wrapped lines let them hang past the edge): the
+# overlaps as "block: the text up to that character".
+_UNDER_THE_COPY_BUTTON = """(() => {
+    const out = [];
+    document.querySelectorAll('.md-content pre').forEach((pre, i) => {
+        // Material 9.7 puts its buttons in a nav (.md-code__nav); older ones had .md-clipboard
+        const button = pre.querySelector('.md-code__nav, .md-clipboard'), code = pre.querySelector('code');
+        if (!button || !code || !button.offsetParent) return;
+        code.scrollLeft = code.scrollWidth;  // a line that scrolls: its end, once scrolled to
+        const b = button.getBoundingClientRect();
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        for (let node; (node = walker.nextNode());) {
+            const text = node.textContent;
+            for (let k = 0; k < text.length; k++) {
+                if (/\\s/.test(text[k])) continue;
+                const range = document.createRange();
+                range.setStart(node, k);
+                range.setEnd(node, k + 1);
+                const r = range.getBoundingClientRect();
+                if (r.width > 0 && r.right > b.left + 0.5 && r.left < b.right && r.bottom > b.top && r.top < b.bottom) {
+                    out.push(i + ': ' + text.slice(0, k + 1).trim().slice(-40));
+                    break;
+                }
+            }
+        }
+    });
+    return out;
+})()"""
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_the_copy_button_covers_no_text(site: str, phone: bool) -> None:
+    """Material's copy icon sits in a block's top right corner; a line running to the edge
+    (a server log line, a command that wraps) must end before it, not under it."""
+    size = {"width": 390, "height": 844, "mobile": True} if phone else {}
+    with Browser(CHROMIUM, **size) as b:
+        for page in ("cipher-shared", "startup", "gid-chain"):
+            b.open(f"{site}/faq/{page}/")
+            b.wait_for("document.querySelectorAll('.md-content pre [data-md-type=copy], .md-content pre .md-clipboard').length > 3")
+            assert b.js(_UNDER_THE_COPY_BUTTON) == [], page
+
+
 @pytest.mark.parametrize("query", ["error:0A000126", "0A000126"])
 def test_site_search_finds_an_openssl_error_code(site: str, query: str) -> None:
     """":" is a separator of the site's search: the code of a pasted error line is a word of its own."""
