@@ -138,7 +138,7 @@ def test_serve_rebuilds_on_snippet_edits_and_keeps_answering_through_content_err
         entry.write_text(ENTRY.replace("'^hello-'", "'^goodbye'"))
         text = server.wait_for(page, lambda t: "Verification FAILED" in t, "page with the failed command")
         assert "problem in the FAQ" not in text
-        line = entry.read_text().splitlines().index("  - title: Greet") + 1
+        line = entry.read_text().splitlines().index("    run: bash greet.sh") + 1  # its run: line
         assert f"WARNING -  {entry}:{line}: entry 'alpha', command 1 FAILED: Greet" in server.output()
 
 
