@@ -3,7 +3,8 @@
 A command's ``run`` text may contain:
 
 - ``{{ name }}``: a value; on the page the reader's value (``localhost:443``), when run
-  the live one (``localhost:40123``). Names: see :data:`NAMES`.
+  the live one (``localhost:40123``). Names: see :data:`NAMES`, and ``port_N`` for another
+  port N an entry's httpd config listens on (the reader sees N).
 - ``{{ live: TEXT }}``: TEXT is run but not shown (``-passin pass:secret``, ``-batch``).
 - ``{{ show: TEXT }}``: TEXT is shown but not run.
 
@@ -35,7 +36,9 @@ PLAIN_HTTP_NAMES: dict[str, str] = {**NAMES, "server": "localhost:80", "port": "
 # The text of live:/show: may not hold another "{{" or "}}": so an unclosed "{{ live:" stops
 # each match at the next placeholder instead of rescanning to the end (linear, not quadratic).
 _BODY = r"((?:(?!\{\{|\}\}).)*?)"
-_TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?" + _BODY + r"|([a-z_]+))\s*\}\}", re.DOTALL)
+_TOKEN = re.compile(r"\{\{\s*(?:(live|show):\s?" + _BODY + r"|([a-z_][a-z0-9_]*))\s*\}\}", re.DOTALL)
+#: ``port_8443``: another port of the entry's httpd (``Listen 8443``); the reader sees 8443.
+PORT_NAME = re.compile(r"port_([1-9][0-9]{0,4})")
 _LIVE_WITH_SPACE = re.compile(r" \{\{\s*live:(?:(?!\{\{|\}\}).)*?\}\}(?=\s|$)",
                               re.DOTALL | re.MULTILINE)
 _OPEN_TEXT = re.compile(r"\{\{\s*(?:live|show):")
@@ -51,9 +54,27 @@ def unclosed(text: str) -> int:
     return len(_OPEN_TEXT.findall(_TOKEN.sub("", text)))
 
 
+def other_port(name: str) -> int | None:
+    """N for a ``port_N`` name, else None."""
+    m = PORT_NAME.fullmatch(name)
+    return int(m.group(1)) if m else None
+
+
 def unknown_names(text: str) -> list[str]:
-    """Placeholder names in ``text`` that no scenario provides."""
-    return [n for n in names_in(text) if n not in NAMES]
+    """Placeholder names in ``text`` that no scenario provides (``port_N`` is known: whether
+    the entry's httpd listens on N is checked with its config)."""
+    return [n for n in names_in(text) if n not in NAMES and other_port(n) is None]
+
+
+def reader_values(text: str) -> dict[str, str]:
+    """What a reader sees for every placeholder of ``text``: :data:`NAMES`, and N for each
+    ``port_N`` (to read a command as written, e.g. for the programs it runs)."""
+    return {**NAMES, **{n: str(p) for n in names_in(text) if (p := other_port(n)) is not None}}
+
+
+def _shown(values: dict[str, str], name: str) -> str:
+    port = other_port(name)
+    return values.get(name, str(port) if port is not None else "")
 
 
 def for_page(text: str, values: dict[str, str] | None = None) -> str:
@@ -65,7 +86,7 @@ def for_page(text: str, values: dict[str, str] | None = None) -> str:
             return ""
         if m.group(1) == "show":
             return m.group(2)
-        return shown[m.group(3)]
+        return _shown(shown, m.group(3))
 
     # A run-only word takes its separating space with it, so no double space is left.
     text = _LIVE_WITH_SPACE.sub("", text)

@@ -86,3 +86,62 @@ def test_an_httpd_block_this_machine_cannot_run_fails_cleanly(tmp_path: Path, fa
     res = faqkb(project, "verify")
     assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
     assert "command 1 FAILED" in res.stderr and "no module 'nosuchmodule'" in res.stderr
+
+
+SECOND_PORT = MINIMAL.format(id="twoports") + """\
+httpd:
+  fixtures: [server]
+  config: |
+    Listen 443
+    Listen 8443
+    <VirtualHost *:443>
+        SSLEngine on
+        SSLCertificateFile /etc/ssl/certs/fullchain.crt
+        SSLCertificateKeyFile /etc/ssl/private/server.key
+    </VirtualHost>
+    <VirtualHost *:8443>
+        SSLEngine on
+        SSLCertificateFile /etc/ssl/certs/fullchain.crt
+        SSLCertificateKeyFile /etc/ssl/private/server.key
+        Header always set X-Port eight
+    </VirtualHost>
+  modules: [headers]
+commands:
+  - fixtures: [ca]
+    scenario: httpd
+    run: curl -sS -o /dev/null -D - --cacert ca.crt https://localhost:{{ port_8443 }}/ | grep -i '^x-port'
+    expect:
+      stdout: ['^(?i:x-port): eight']
+  - fixtures: [ca]
+    scenario: httpd
+    run: |
+      curl -sS -o /dev/null -w '%{url_effective}\\n' --cacert ca.crt https://localhost:{{ port_8443 }}/
+    expect:
+      stdout: ['^https://localhost:8443/$']  # the live port, read back as the reader's
+"""
+
+
+def test_a_second_port_is_reached_with_port_n(tmp_path: Path, faqkb) -> None:
+    """``{{ port_8443 }}``: the live port httpd got for ``Listen 8443``; the page says 8443."""
+    project = make_project(tmp_path, {"twoports": SECOND_PORT})
+    res = faqkb(project, "verify", "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert [c["status"] for c in json.loads(res.stdout)["commands"]] == ["passed", "passed"]
+    out = tmp_path / "out"
+    assert faqkb(project, "render", "--out", str(out)).returncode == 0
+    page = (out / "faq" / "twoports.md").read_text()
+    assert "curl -sS -o /dev/null -D - --cacert ca.crt https://localhost:8443/ | grep -i" in page
+
+
+@pytest.mark.parametrize(("run", "message"), [
+    ("curl https://localhost:{{ port_9443 }}/",
+     "{{ port_9443 }}: the entry's httpd config does not listen on port 9443; add `Listen 9443`"),
+    ("curl https://localhost:{{ port_443 }}/", "{{ port_443 }}: write {{ port }} for port 443"),
+])
+def test_port_n_must_name_a_port_the_config_listens_on(tmp_path: Path, faqkb, run: str, message: str) -> None:
+    text = SECOND_PORT.replace(
+        "curl -sS -o /dev/null -D - --cacert ca.crt https://localhost:{{ port_8443 }}/ | grep -i '^x-port'", run)
+    project = make_project(tmp_path, {"twoports": text})
+    res = faqkb(project, "lint")
+    assert res.returncode == 2
+    assert message in res.stderr and "Traceback" not in res.stderr

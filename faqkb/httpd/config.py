@@ -197,6 +197,11 @@ _LOCAL_URL = re.compile(r"\b(https?)://localhost(?::(443|80))?(?=[/\s\"']|$)")
 _ERRORLOG = re.compile(r"^\s*ErrorLog\s+\"?([^\"\s|][^\"\s]*)", re.IGNORECASE | re.MULTILINE)
 
 
+def listened_ports(config: str) -> set[int]:
+    """The ports the ``Listen`` lines of a config (as a reader wrote it) name."""
+    return {int(m.group(3)) for line in config.split("\n") if (m := _LISTEN.match(line))}
+
+
 class HttpdConfig:
     """The private httpd config of one entry's sandbox; see the module docstring.
 

@@ -19,7 +19,7 @@ from typing import Any
 from faqkb import placeholders
 from faqkb._util import did_you_mean
 from faqkb.errors import Kind, Problem
-from faqkb.httpd.config import HttpdError, files_target, safe_relative
+from faqkb.httpd.config import HttpdError, files_target, listened_ports, safe_relative
 from faqkb.load.located import KeyPath, Located
 from faqkb.model import ENTRY_LINK, HTTPD_SCENARIO, TAGS_FILE, VERSION_CLAUSE, Entry, Section
 from faqkb.pki.fixtures import FIXTURES
@@ -68,9 +68,13 @@ def check_entry(doc: Located, path: Path, reg: Registries, *, trusted: bool = Fa
     problems = check_fields(doc, path, reg) + check_placeholders(doc)
     problems += check_env(doc, ("env",), d.get("env"))
     commands = d.get("commands", [])
+    httpd = d.get("httpd")
+    config = httpd.get("config") if isinstance(httpd, dict) else None
+    ports = frozenset(listened_ports(config)) if isinstance(config, str) else frozenset[int]()
     for i, cmd in enumerate(commands if isinstance(commands, list) else []):
         if isinstance(cmd, dict):
-            problems += check_command(doc, ("commands", i), cmd, reg, has_httpd="httpd" in d)
+            problems += check_command(doc, ("commands", i), cmd, reg, has_httpd="httpd" in d,
+                                      ports=ports)
             problems += check_env(doc, ("commands", i, "env"), cmd.get("env"))
             if not trusted:
                 problems += check_patterns(doc, ("commands", i), cmd)
@@ -200,7 +204,7 @@ def _snippet_problem(name: str, snippets_dir: Path | None) -> str | None:
 
 
 def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registries, *,
-                  has_httpd: bool) -> list[Problem]:
+                  has_httpd: bool, ports: frozenset[int] = frozenset()) -> list[Problem]:
     """A command's files, scenario and placeholders fit together."""
     problems = check_files(doc, base, cmd, reg)
     scenario = cmd.get("scenario")
@@ -221,6 +225,18 @@ def check_command(doc: Located, base: KeyPath, cmd: dict[str, Any], reg: Registr
     for name in placeholders.unknown_names(run):
         problems.append(doc.problem((*base, "run"), f"unknown placeholder {{{{ {name} }}}}; known: "
                                     + ", ".join(placeholders.NAMES)))
+    for name in placeholders.names_in(run):
+        port = placeholders.other_port(name)
+        if port in (80, 443):
+            problems.append(doc.problem((*base, "run"), f"{{{{ {name} }}}}: write {{{{ "
+                                        f"{'http_port' if port == 80 else 'port'} }}}} for port {port}"))
+        elif port is not None and port not in ports:
+            problems.append(doc.problem((*base, "run"), f"{{{{ {name} }}}}: the entry's httpd config "
+                                        f"does not listen on port {port}; add `Listen {port}` to "
+                                        "httpd.config, or use {{ port }}"))
+        elif port is not None and scenario not in (None, HTTPD_SCENARIO):
+            problems.append(doc.problem((*base, "scenario"), f"{{{{ {name} }}}} is a port of the "
+                                        f"entry's httpd; use scenario: {HTTPD_SCENARIO}"))
     needs_server = [n for n in placeholders.names_in(run) if n != "cafile"]
     if needs_server and scenario is None:
         problems.append(doc.problem((*base, "run"), f"{{{{ {needs_server[0]} }}}} needs a server; "

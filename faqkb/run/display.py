@@ -58,6 +58,9 @@ class Display:
         for name in ("port", "http_port"):
             if name in live and name in shown:
                 self.ports[live[name]] = shown[name]
+        for name, port in live.items():  # port_8443: another port of httpd's, read as 8443
+            if name.startswith("port_") and name[5:].isdigit():
+                self.ports[port] = name[5:]
 
     def __call__(self, text: str) -> str:
         for live, reader in [*self.paths, *self.base]:

@@ -93,7 +93,7 @@ def command_tools(cmd: Command, names: Iterable[str], scripts: Mapping[str, str]
     """The tools among ``names`` that ``cmd`` uses, in the order of ``names``."""
     from faqkb import placeholders  # the text as run: {{ live: }} parts in, {{ show: }} out
 
-    programs = programs_run(placeholders.for_run(cmd.run, dict(placeholders.NAMES)), scripts)
+    programs = programs_run(placeholders.for_run(cmd.run, placeholders.reader_values(cmd.run)), scripts)
     # A tool whose version picks the command's expectations (expect.when) counts as used: its
     # version goes into the cache key and the mark, like a tool the command runs.
     return [n for n in names if n in programs or n in cmd.expect.tools
