@@ -141,24 +141,18 @@ def main() -> int:
                                    queries, refs, col, False)
                 cells.append(f"x{x:<4} {top1:2}/{top3:2}")
             print(f"  {col:9} " + "  ".join(cells))
-        cells = []
-        for x in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0):
-            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, proximity=x)],
-                               queries, refs, "proximity", False)
-            cells.append(f"={x:<4} {top1:2}/{top3:2}")
-        print(f"  {'proximity':9} " + "  ".join(cells))
-        cells = []
-        for x in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
-            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, strength=x)],
-                               queries, refs, "strength", False)
-            cells.append(f"={x:<4} {top1:2}/{top3:2}")
-        print(f"  {'strength':9} " + "  ".join(cells) + "  (own words counted again)")
-        cells = []
-        for x in (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0):
-            top1, top3 = score(lambda q, x=x: [h.id for h in search(index, q, 3, semantic=x)],
-                               queries, refs, "semantic", False)
-            cells.append(f"={x:<4} {top1:2}/{top3:2}")
-        print(f"  {'semantic':9} " + "  ".join(cells) + "  (cosine's weight beside the words' share)")
+        # The ranking's own knobs, each set alone to these values.
+        for knob, values, note in (
+                ("proximity", (0.0, 0.25, 0.5, 1.0, 2.0, 4.0), ""),
+                ("strength", (0.0, 0.5, 1.0, 1.5, 2.0, 3.0), "  (own words counted again)"),
+                ("semantic", (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0),
+                 "  (cosine's weight beside the words' share)")):
+            cells = []
+            for x in values:
+                top1, top3 = score(lambda q, k=knob, x=x: [h.id for h in search(index, q, 3, **{k: x})],
+                                   queries, refs, knob, False)
+                cells.append(f"={x:<4} {top1:2}/{top3:2}")
+            print(f"  {knob:9} " + "  ".join(cells) + note)
     shutil.rmtree(tmp)
     return 0
 
