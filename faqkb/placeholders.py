@@ -72,21 +72,17 @@ def reader_values(text: str) -> dict[str, str]:
     return {**NAMES, **{n: str(p) for n in names_in(text) if (p := other_port(n)) is not None}}
 
 
-def _shown(values: dict[str, str], name: str) -> str:
-    port = other_port(name)
-    return values.get(name, str(port) if port is not None else "")
-
 
 def for_page(text: str, values: dict[str, str] | None = None) -> str:
     """The command as a reader types it."""
-    shown = values or NAMES
+    shown = {**reader_values(text), **(values or {})}
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1) == "live":
             return ""
         if m.group(1) == "show":
             return m.group(2)
-        return _shown(shown, m.group(3))
+        return shown[m.group(3)]
 
     # A run-only word takes its separating space with it, so no double space is left.
     text = _LIVE_WITH_SPACE.sub("", text)

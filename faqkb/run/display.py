@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from faqkb import placeholders
+
 _DEFAULT_PORT_URL = re.compile(r"\b(https://localhost):443\b|\b(http://localhost):80\b")
 #: The sandbox's home and temporary directories (see :func:`faqkb.run.shell.sandbox_env`).
 HOME_DIR = ".home"
@@ -59,8 +61,8 @@ class Display:
             if name in live and name in shown:
                 self.ports[live[name]] = shown[name]
         for name, port in live.items():  # port_8443: another port of httpd's, read as 8443
-            if name.startswith("port_") and name[5:].isdigit():
-                self.ports[port] = name[5:]
+            if (reader := placeholders.other_port(name)) is not None:
+                self.ports[port] = str(reader)
 
     def __call__(self, text: str) -> str:
         for live, reader in [*self.paths, *self.base]:
