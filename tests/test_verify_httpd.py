@@ -88,24 +88,14 @@ def test_an_httpd_block_this_machine_cannot_run_fails_cleanly(tmp_path: Path, fa
     assert "command 1 FAILED" in res.stderr and "no module 'nosuchmodule'" in res.stderr
 
 
-SECOND_PORT = MINIMAL.format(id="twoports") + """\
-httpd:
-  fixtures: [server]
-  config: |
-    Listen 443
+SECOND_PORT = MINIMAL.format(id="twoports") + https_vhost(head="  modules: [headers]\n") + """\
     Listen 8443
-    <VirtualHost *:443>
-        SSLEngine on
-        SSLCertificateFile /etc/ssl/certs/fullchain.crt
-        SSLCertificateKeyFile /etc/ssl/private/server.key
-    </VirtualHost>
     <VirtualHost *:8443>
         SSLEngine on
         SSLCertificateFile /etc/ssl/certs/fullchain.crt
         SSLCertificateKeyFile /etc/ssl/private/server.key
         Header always set X-Port eight
     </VirtualHost>
-  modules: [headers]
 commands:
   - fixtures: [ca]
     scenario: httpd
