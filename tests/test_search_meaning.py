@@ -91,3 +91,16 @@ def test_an_unreadable_model_file_leaves_words_to_rank(tmp_path: Path, faqkb) ->
                 env={"PYTHONPATH": str(tmp_path / "broken")})
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert json.loads(res.stdout)[0]["id"] == "renew"
+
+
+def test_a_runner_up_that_shares_only_a_common_word_is_left_out(tmp_path: Path, faqkb) -> None:
+    """The adoption review's finding: weak matches padded the list to five."""
+    project = make_project(tmp_path, {
+        "tar-gz": _entry("tar-gz", "Why does tar say that stdin is not in gzip format?"),
+        "json": _entry("json", "Why is my JSON not pretty-printed?"),
+    })
+    index = ensure_index(project / "docs" / "faq", project / "snippets", project / ".faqkb-cache")
+    query = "gzip: stdin: not in gzip format"
+    assert [h.id for h in search(index, query, 5, semantic=0.0)] == ["tar-gz", "json"]  # "not"
+    res = faqkb(project, "search", query, "--json")
+    assert res.returncode == 0 and [h["id"] for h in json.loads(res.stdout)] == ["tar-gz"]

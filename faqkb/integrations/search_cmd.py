@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                 "really produced. Or ask in your own words: the best matches are re-ranked by "
                 "meaning, so a question need not use the entries' own words.")
     p.add_argument("query", nargs="+", help="words, a question, or a pasted error line")
-    p.add_argument("-n", type=int, default=5, metavar="N", help="how many answers (default 5)")
+    p.add_argument("-n", type=int, default=5, metavar="N",
+                   help="at most this many answers (default 5); a runner-up that shares only a "
+                        "common word with the query is left out")
     return p
 
 
